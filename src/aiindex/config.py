@@ -1,0 +1,261 @@
+"""The config file: framework, data, and one section per pipeline stage.
+
+A config is a YAML mapping::
+
+    name: My index
+    framework: {file: framework.yaml}        # nested YAML tree, or an iMeta table (.csv/.xlsx),
+                                             # or the tree itself inline (a mapping with `code`)
+    data: {file: data.csv, year: latest}     # wide (COINr iData) or tidy long table
+    denominate: {method: none}
+    impute: {method: group_mean, group: EurAsia_group}
+    screen: {method: availability, min_share: 0.9, when: after_impute}
+    treat: {method: winsorise, winmax: 5}
+    normalize: {method: minmax, low: 0, high: 100}
+    aggregate: {method: arithmetic}
+    weights: ...        # weighting schemes (aiindex.weights)
+    tiers: ...          # tier clustering (aiindex.tiers)
+    uncertainty: ...    # Monte Carlo (aiindex.uncertainty)
+
+**Stage sections.** ``method`` names a registered method (``none`` skips the stage); every other
+key is a parameter of that method, except the reserved keys ``overrides`` (per node code),
+``levels`` (per level, aggregate stage) and the stage's own options (``when`` for screen,
+``min_share`` for aggregate).
+
+**One rule for defaults and overrides (every stage).** For a node, the layers are, from weakest
+to strongest: the stage default → ``levels[<level>]`` → ``overrides[<code>]`` → the node's own
+``methods[<stage>]`` in the framework. A layer that names a ``method`` replaces the method *and*
+its parameters; a layer without ``method`` only updates parameters of the method in force.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydValidationError
+
+from ._stage import MethodChoice
+from .errors import ConfigError, Problem, ValidationError
+from .spec import load_yaml
+
+__all__ = [
+    "Config",
+    "StageSection",
+    "DataSection",
+    "load_config",
+    "resolve_config",
+    "deep_merge",
+    "resolve_choice",
+    "STAGES",
+    "STAGE_OPTIONS",
+]
+
+STAGES = ("denominate", "impute", "screen", "treat", "normalize", "aggregate")
+#: non-parameter keys of each stage section, besides method/overrides/levels
+STAGE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "denominate": (),
+    "impute": (),
+    "screen": ("when",),
+    "treat": (),
+    "normalize": ("pooled",),
+    "aggregate": ("min_share",),
+}
+
+
+class StageSection(BaseModel):
+    """One stage section: ``method``, its parameters, and overrides."""
+
+    model_config = ConfigDict(extra="allow")
+
+    method: str = "none"
+    overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    levels: dict[int, dict[str, Any]] = Field(default_factory=dict)
+
+    def params(self, stage: str) -> dict[str, Any]:
+        """Method parameters (the extra keys, minus the stage's own options)."""
+        extra = dict(self.model_extra or {})
+        for k in STAGE_OPTIONS.get(stage, ()):
+            extra.pop(k, None)
+        return extra
+
+    def option(self, key: str, default: Any = None) -> Any:
+        """A stage option (e.g. ``when``, ``min_share``)."""
+        return (self.model_extra or {}).get(key, default)
+
+
+class DataSection(BaseModel):
+    """Where the data are and how to read them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = None
+    format: str = "auto"  # auto | wide | long
+    sheet: str | int | None = None
+    unit_column: str = "uCode"
+    name_column: str = "uName"
+    year_column: str = "Time"
+    metric_column: str = "metric"
+    value_column: str = "value"
+    year: int | str | None = None  # None/"latest" = latest year; "all" for panel functions
+    groups: list[str] | None = None
+    denominators: list[str] | None = None
+
+
+class Config(BaseModel):
+    """A validated config. Paths are resolved against :attr:`base_dir`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "index"
+    description: str | None = None
+    framework: Any = None
+    data: DataSection = Field(default_factory=DataSection)
+    denominate: StageSection = Field(default_factory=StageSection)
+    impute: StageSection = Field(default_factory=StageSection)
+    screen: StageSection = Field(default_factory=StageSection)
+    treat: StageSection = Field(default_factory=StageSection)
+    normalize: StageSection = Field(default_factory=lambda: StageSection(method="minmax"))
+    aggregate: StageSection = Field(default_factory=lambda: StageSection(method="arithmetic"))
+    weights: dict[str, Any] | None = None
+    tiers: dict[str, Any] | None = None
+    uncertainty: dict[str, Any] | None = None
+    sensitivity: dict[str, Any] | None = None
+    scenarios: dict[str, Any] | list[Any] | None = None
+    calibration: dict[str, Any] | None = None
+    audit: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None
+    notes: Any = None
+    base_dir: str = "."
+    source_file: str | None = None
+
+    def path(self, p: str | None) -> Path | None:
+        """Resolve ``p`` against the config's folder."""
+        if p is None:
+            return None
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else (Path(self.base_dir) / q).resolve()
+
+    def stage(self, name: str) -> StageSection:
+        """The section of stage ``name``."""
+        return getattr(self, name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain data (for YAML/JSON output)."""
+        d = self.model_dump(mode="json", exclude_none=True)
+        for s in STAGES:
+            sec = getattr(self, s)
+            d[s] = {"method": sec.method, **(sec.model_extra or {})}
+            if sec.overrides:
+                d[s]["overrides"] = sec.overrides
+            if sec.levels:
+                d[s]["levels"] = {int(k): v for k, v in sec.levels.items()}
+        return d
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Recursively merge ``over`` into a copy of ``base`` (mappings merge, other values replace).
+
+    A value of ``None`` in ``over`` deletes the key.
+    """
+    out = copy.deepcopy(dict(base))
+    for k, v in over.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _raw(config: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path, str | None]:
+    if isinstance(config, Mapping):
+        raw = copy.deepcopy(dict(config))
+        base = Path(raw.pop("base_dir", "."))
+        return raw, base, raw.pop("source_file", None)
+    path = Path(config)
+    if path.is_dir():
+        raise ConfigError(f"config path {path} is a folder, expected a YAML file")
+    raw = load_yaml(path)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"config file {path} must hold a mapping at the top level")
+    return dict(raw), path.resolve().parent, str(path)
+
+
+def resolve_config(
+    config: str | Path | Mapping[str, Any] | Config,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Load (if needed), deep-merge ``overrides`` and validate a config.
+
+    Raises
+    ------
+    ValidationError
+        Listing every invalid key at once.
+    """
+    if isinstance(config, Config):
+        if not overrides:
+            return config
+        config = {**config.to_dict(), "base_dir": config.base_dir,
+                  "source_file": config.source_file}
+    raw, base, src = _raw(config)
+    if overrides:
+        raw = deep_merge(raw, overrides)
+    # shorthand: `stage: name` → {method: name}
+    for s in STAGES:
+        if isinstance(raw.get(s), str):
+            raw[s] = {"method": raw[s]}
+    if isinstance(raw.get("data"), str):
+        raw["data"] = {"file": raw["data"]}
+    try:
+        cfg = Config(**raw, base_dir=str(base), source_file=src)
+    except PydValidationError as exc:
+        problems = [
+            Problem(e["msg"], file=src, key=".".join(str(x) for x in e["loc"]),
+                    value=e.get("input") if not isinstance(e.get("input"), dict) else None)
+            for e in exc.errors()
+        ]
+        raise ValidationError(problems, title=f"invalid config{f' {src}' if src else ''}") from None
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file."""
+    return resolve_config(path)
+
+
+def resolve_choice(
+    section: StageSection,
+    stage: str,
+    code: str,
+    level: int | None,
+    node_methods: Mapping[str, Mapping[str, Any]] | None = None,
+) -> MethodChoice:
+    """Resolve the method and parameters in force for one node in one stage.
+
+    Layers, weakest first: stage default, ``levels[level]``, ``overrides[code]``, the node's own
+    ``methods[stage]``. A layer naming ``method`` replaces method and parameters; a layer without
+    it updates the parameters only.
+    """
+    method, params = section.method, section.params(stage)
+    layers: list[Mapping[str, Any]] = []
+    if level is not None:
+        lv = section.levels.get(level) or section.levels.get(str(level))  # type: ignore[call-overload]
+        if lv:
+            layers.append(lv)
+    if code in section.overrides:
+        layers.append(section.overrides[code])
+    if node_methods and stage in node_methods:
+        layers.append(node_methods[stage])
+    for layer in layers:
+        layer = dict(layer)
+        if "method" in layer:
+            method = str(layer.pop("method"))
+            params = {}
+        for k in STAGE_OPTIONS.get(stage, ()):
+            layer.pop(k, None)
+        params = {**params, **layer}
+    return MethodChoice(method, params)
