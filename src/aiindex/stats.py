@@ -1,0 +1,217 @@
+"""Descriptive statistics of metrics and units: the checks an index builder runs first.
+
+Skewness and kurtosis follow COINr exactly (``R/treat.R``: ``skew()`` and ``kurt()``, which copy
+``e1071::skewness(type = 2)`` / ``e1071::kurtosis(type = 2)``, the definitions used by Excel's
+``SKEW`` and ``KURT``). With ``d = x - mean(x)`` over the ``n`` non-missing values:
+
+* skewness  ``g = sqrt(n) * sum(d**3) / sum(d**2)**1.5 * sqrt(n*(n-1)) / (n-2)``   (needs n >= 3)
+* kurtosis  ``r = n * sum(d**4) / sum(d**2)**2``,
+  ``k = ((n+1)*(r-3) + 6) * (n-1) / ((n-2)*(n-3))``  (excess kurtosis; needs n >= 4)
+
+Missing values are dropped first (COINr's ``na.rm = TRUE``, as used by ``Treat()`` and
+``get_stats()``). A constant vector has ``sum(d**2) == 0`` and both statistics are undefined
+(``NaN``, as in R); this is the only case in which they are ``NaN``.
+
+The outlier rule (COINr ``check_SkewKurt()``): a metric **passes** when
+``abs(skew) < skew_thresh or kurt < kurt_thresh`` (defaults 2 and 3.5), i.e. it **fails** when
+``abs(skew) >= 2 and kurt >= 3.5``. Note that COINr's ``get_stats()`` flags ``"OUT"`` with strict
+inequalities (``abs(skew) > 2 & kurt > 3.5``); :func:`metric_stats` uses the treatment rule so
+that ``outlier`` is exactly "would be treated by :mod:`aiindex.treat`".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "fails_skew_kurt",
+    "kurtosis",
+    "metric_stats",
+    "skewness",
+    "unit_availability",
+]
+
+
+def _clean(x: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+    a = np.asarray(x, dtype=float).ravel()
+    return a[~np.isnan(a)]
+
+
+def skewness(x: Sequence[float] | np.ndarray | pd.Series) -> float:
+    """Type-2 sample skewness, exactly as COINr's ``skew(x, na.rm = TRUE)``.
+
+    Parameters
+    ----------
+    x
+        Values; ``NaN`` are ignored.
+
+    Returns
+    -------
+    float
+        The skewness; ``NaN`` only for a constant vector (zero variance).
+
+    Raises
+    ------
+    DataError
+        Fewer than 3 non-missing values (COINr stops with the same condition).
+    """
+    a = _clean(x)
+    n = a.size
+    if n < 3:
+        raise DataError(f"skewness needs at least 3 non-missing values, got {n}")
+    d = a - a.mean()
+    s2 = np.sum(d**2)
+    if s2 == 0:
+        return float("nan")
+    g = np.sqrt(n) * np.sum(d**3) / s2**1.5
+    return float(g * np.sqrt(n * (n - 1)) / (n - 2))
+
+
+def kurtosis(x: Sequence[float] | np.ndarray | pd.Series) -> float:
+    """Type-2 sample excess kurtosis, exactly as COINr's ``kurt(x, na.rm = TRUE)``.
+
+    Parameters
+    ----------
+    x
+        Values; ``NaN`` are ignored.
+
+    Returns
+    -------
+    float
+        The excess kurtosis; ``NaN`` only for a constant vector (zero variance).
+
+    Raises
+    ------
+    DataError
+        Fewer than 4 non-missing values (COINr stops with the same condition).
+    """
+    a = _clean(x)
+    n = a.size
+    if n < 4:
+        raise DataError(f"kurtosis needs at least 4 non-missing values, got {n}")
+    d = a - a.mean()
+    s2 = np.sum(d**2)
+    if s2 == 0:
+        return float("nan")
+    r = n * np.sum(d**4) / s2**2
+    return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
+
+
+def fails_skew_kurt(skew: float, kurt: float, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) -> bool:
+    """COINr's outlier test (negation of ``check_SkewKurt()``'s ``Pass``).
+
+    Returns ``True`` when ``abs(skew) >= skew_thresh and kurt >= kurt_thresh``. ``NaN`` statistics
+    (constant column) never fail.
+    """
+    if np.isnan(skew) or np.isnan(kurt):
+        return False
+    return bool(abs(skew) >= skew_thresh and kurt >= kurt_thresh)
+
+
+def _col_skew_kurt(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise type-2 skewness and kurtosis of a 2-D array with NaN (vectorised).
+
+    Columns with too few values (skew: < 3, kurt: < 4) or zero variance get NaN.
+    """
+    mask = ~np.isnan(A)
+    n = mask.sum(axis=0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(mask, A, 0.0).sum(axis=0) / n
+        d = np.where(mask, A - mean, 0.0)
+        s2 = (d**2).sum(axis=0)
+        s3 = (d**3).sum(axis=0)
+        s4 = (d**4).sum(axis=0)
+        g = np.sqrt(n) * s3 / s2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        r = n * s4 / s2**2
+        k = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    g = np.where((n >= 3) & (s2 > 0), g, np.nan)
+    k = np.where((n >= 4) & (s2 > 0), k, np.nan)
+    return g, k
+
+
+def metric_stats(
+    X: pd.DataFrame, *, skew_thresh: float = 2.0, kurt_thresh: float = 3.5
+) -> pd.DataFrame:
+    """Per-metric statistics (COINr ``get_stats()`` without rounding).
+
+    Parameters
+    ----------
+    X
+        Units × metrics (numeric; ``NaN`` = missing).
+    skew_thresh, kurt_thresh
+        Thresholds of the outlier flag (the treatment rule, see module docstring).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = metric codes; columns ``n``, ``n_avail``, ``availability`` (share non-missing),
+        ``min``, ``max``, ``mean``, ``median``, ``sd`` (sample, ddof=1), ``skew``, ``kurt``,
+        ``zero_share`` (zeros among non-missing values), ``n_unique`` (distinct non-missing
+        values), ``outlier`` (bool: fails the skew/kurtosis rule). Statistics that are undefined
+        (no values; skew with < 3 values; kurt with < 4; zero variance) are ``NaN``.
+    """
+    A = X.to_numpy(dtype=float)
+    mask = ~np.isnan(A)
+    n_avail = mask.sum(axis=0)
+    g, k = _col_skew_kurt(A)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zero_share = (np.where(mask, A == 0, False).sum(axis=0)) / n_avail
+    out = pd.DataFrame(
+        {
+            "n": A.shape[0],
+            "n_avail": n_avail,
+            "availability": n_avail / A.shape[0] if A.shape[0] else np.nan,
+            "min": X.min(),
+            "max": X.max(),
+            "mean": X.mean(),
+            "median": X.median(),
+            "sd": X.std(ddof=1),
+            "skew": g,
+            "kurt": k,
+            "zero_share": np.where(n_avail > 0, zero_share, np.nan),
+            "n_unique": X.nunique(dropna=True).to_numpy(),
+        },
+        index=pd.Index(X.columns, name="metric"),
+    )
+    with np.errstate(invalid="ignore"):
+        out["outlier"] = (np.abs(g) >= skew_thresh) & (k >= kurt_thresh)
+    return out
+
+
+def unit_availability(X: pd.DataFrame) -> pd.DataFrame:
+    """Per-unit data availability (COINr ``get_data_avail()``).
+
+    Parameters
+    ----------
+    X
+        Units × metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = units; columns ``n_missing``, ``n_zero`` (zeros among observed values),
+        ``availability`` (= 1 - n_missing / n_metrics, COINr ``Dat_Avail``), ``zero_share``
+        (= n_zero / n_observed; ``NaN`` for a unit with no observed value; COINr's ``Non_Zero``
+        is ``1 - zero_share``).
+    """
+    A = X.to_numpy(dtype=float)
+    mask = ~np.isnan(A)
+    k = A.shape[1]
+    n_obs = mask.sum(axis=1)
+    n_zero = np.where(mask, A == 0, False).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zero_share = np.where(n_obs > 0, n_zero / n_obs, np.nan)
+    return pd.DataFrame(
+        {
+            "n_missing": k - n_obs,
+            "n_zero": n_zero,
+            "availability": n_obs / k if k else np.nan,
+            "zero_share": zero_share,
+        },
+        index=X.index,
+    )
