@@ -34,7 +34,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydValidationError
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydValidationError
 
 from ._stage import MethodChoice
 from .errors import ConfigError, Problem, ValidationError
@@ -101,6 +102,7 @@ class DataSection(BaseModel):
     year: int | str | None = None  # None/"latest" = latest year; "all" for panel functions
     groups: list[str] | None = None
     denominators: list[str] | None = None
+    names: str | dict[str, str] | None = None  # unit names: a CSV (code, name) or a mapping
 
 
 class Config(BaseModel):

@@ -99,7 +99,20 @@ def load_dataset(cfg: Config, fw: Framework, data: Any = None) -> Dataset:
         if cfg.data.file is None:
             raise ConfigError("no data: set data.file in the config or pass data=")
         data = cfg.path(cfg.data.file)
-    return load_data(data, fw, cfg.data)
+    ds = load_data(data, fw, cfg.data)
+    names = cfg.data.names
+    if names is not None:
+        if isinstance(names, str):
+            path = cfg.path(names)
+            if path is None or not path.exists():
+                raise ConfigError(f"unit-name file not found: {path} (config key data.names)")
+            t = pd.read_csv(path, dtype=str, keep_default_na=False)
+            names = dict(zip(t.iloc[:, 0], t.iloc[:, 1], strict=True))
+        codes = ds.names.index.get_level_values(0)
+        mapped = pd.Series([names.get(c, ds.names.iloc[i]) for i, c in enumerate(codes)],
+                           index=ds.names.index, name="uName")
+        ds.names = mapped
+    return ds
 
 
 def stage_choices(cfg: Config, fw: Framework, stage: str,
@@ -275,8 +288,11 @@ def normalize_stage(prep: Prepared, X: pd.DataFrame | None = None,
     """Normalise the treated data (``X`` defaults to ``prep.stages['treated']``)."""
     fw = prep.framework
     X = prep.stages["treated"] if X is None else X
-    prep.ctx.reference = reference
-    return _run_stage("normalize", X, stage_choices(prep.cfg, fw, "normalize"), prep.ctx)
+    direction = pd.Series({c: float(fw.nodes[c].direction) for c in X.columns})
+    # direction is applied first (x * direction): every normaliser then sees higher = better
+    prep.ctx.reference = None if reference is None else reference[X.columns] * direction
+    return _run_stage("normalize", X * direction, stage_choices(prep.cfg, fw, "normalize"),
+                      prep.ctx)
 
 
 def aggregate_stage(cfg: Config, fw: Framework, normalized: pd.DataFrame,

@@ -531,7 +531,7 @@ class Framework:
             raise ValidationError(problems, title="invalid framework table")
         extras = t.loc[~tree_mask].reindex(columns=[c for c in IMETA_COLUMNS if c in t.columns])
         built = []
-        for i, rec in enumerate(nodes):
+        for rec in nodes:
             try:
                 built.append(Node(**rec))
             except Exception as exc:
