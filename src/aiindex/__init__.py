@@ -11,21 +11,51 @@ functions that need them.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _pkg_version
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _pkg_version
 
 try:
     __version__ = _pkg_version("aiindex")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from .aggregate import AGGREGATORS, aggregate_group, aggregate_tree
 from .config import Config, load_config, resolve_config
 from .data import Dataset, load_data
 from .errors import AIIndexError, ConfigError, DataError, MethodError, Problem, ValidationError
+from .normalize import NORMALIZERS
 from .pipeline import Result, run, validate
+from .ranks import rank, rank_array, rank_within
 from .spec import Framework, Node, dump_yaml, load_yaml
+from .stats import metric_stats, unit_availability
+from .tiers import (
+    TIERERS,
+    TierResult,
+    choose_k,
+    refine_tiers,
+    tier_probabilities,
+    tiers_1d,
+    tiers_profile,
+)
 
 __all__ = [
     "__version__",
+    "AGGREGATORS",
+    "NORMALIZERS",
+    "TIERERS",
+    "TierResult",
+    "aggregate_group",
+    "aggregate_tree",
+    "choose_k",
+    "metric_stats",
+    "rank",
+    "rank_array",
+    "rank_within",
+    "refine_tiers",
+    "tier_probabilities",
+    "tiers_1d",
+    "tiers_profile",
+    "unit_availability",
     "AIIndexError",
     "Config",
     "ConfigError",

@@ -92,6 +92,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """``aiindex stats``: per-metric statistics and per-unit availability of one stage."""
+    from .pipeline import run
+    from .stats import metric_stats, unit_availability
+
+    res = run(args.config, data=args.data, overrides=parse_set(args.set))
+    if args.stage not in res.stages:
+        raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")
+    X = res.stages[args.stage][res.framework.metrics]
+    ms, ua = metric_stats(X), unit_availability(X)
+    print(f"metric statistics of stage {args.stage!r} ({X.shape[0]} units x {X.shape[1]} metrics)")
+    print(_fmt_table(ms, decimals=3))
+    low = ua.sort_values("availability").head(10)
+    print("\nlowest data availability by unit")
+    print(_fmt_table(low, decimals=3))
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        ms.to_csv(Path(args.out) / f"metric_stats_{args.stage}.csv")
+        ua.to_csv(Path(args.out) / f"unit_availability_{args.stage}.csv")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     from . import __version__
@@ -115,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config")
     p.add_argument("--data", help="data file replacing the config's data")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("stats", help="per-metric statistics and per-unit data availability")
+    p.add_argument("config", nargs="?", default=None)
+    p.add_argument("--data", help="data file replacing the config's data")
+    p.add_argument("--stage", default="raw", help="stage table to describe (default: raw)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE")
+    p.add_argument("--out", help="folder for the CSV tables")
+    p.set_defaults(func=cmd_stats)
 
     for mod in COMMAND_MODULES:
         try:
