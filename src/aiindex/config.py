@@ -103,6 +103,8 @@ class DataSection(BaseModel):
     groups: list[str] | None = None
     denominators: list[str] | None = None
     names: str | dict[str, str] | None = None  # unit names: a CSV (code, name) or a mapping
+    decimal: str = "."  # decimal mark of text numbers ("," for decimal-comma files)
+    reader: str | None = None  # a named reader for known file layouts (e.g. "gii_mendeley")
 
 
 class Config(BaseModel):

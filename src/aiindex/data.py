@@ -110,12 +110,14 @@ def _sniff_semicolon(p: Path) -> bool:
 
 
 def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
-              problems: list[Problem]) -> pd.Series:
+              problems: list[Problem], decimal: str = ".") -> pd.Series:
     """Parse a column to float64; every non-numeric text is a problem (row numbers as in file)."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.astype("float64")
     s = col.astype(object)
     txt = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    if decimal != ".":
+        txt = txt.map(lambda v: v.replace(".", "").replace(decimal, ".") if isinstance(v, str) else v)
     is_missing = txt.map(lambda v: v is None or (isinstance(v, float) and np.isnan(v))
                          or (isinstance(v, str) and v in MISSING_STRINGS))
     num = pd.to_numeric(txt.where(~is_missing, None), errors="coerce")
@@ -158,6 +160,8 @@ def load_data(
     sec = section or DataSection()
     if isinstance(source, pd.DataFrame):
         df, name, offset = source.copy(), "<DataFrame>", 0
+    elif sec.reader is not None:
+        df, name, offset = _named_reader(sec.reader, Path(source)), str(source), 0
     else:
         df, name, offset = read_table(source, sec.sheet), str(source), 2  # header = row 1
     fmt = sec.format
@@ -169,6 +173,15 @@ def load_data(
     elif fmt != "wide":
         raise DataError(f"data.format must be auto, wide or long, got {fmt!r}")
     return _from_wide(df, framework, sec, name, offset)
+
+
+def _named_reader(reader: str, path: Path) -> pd.DataFrame:
+    """Readers for known published file layouts (``data.reader`` in the config)."""
+    if reader == "gii_mendeley":
+        from .panel import read_gii_panel
+
+        return read_gii_panel(path)
+    raise DataError(f"unknown data.reader {reader!r}; known readers: gii_mendeley")
 
 
 def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame:
@@ -246,7 +259,8 @@ def _from_wide(df: pd.DataFrame, fw: Framework, sec: DataSection, name: str,
             and not _looks_numeric(df[c]))]
     num: dict[str, pd.Series] = {}
     for c in [m for m in metrics if m in df.columns] + [d for d in denoms if d in df.columns]:
-        num[c] = _to_float(df[c], name=c, source=name, row_offset=offset, problems=problems)
+        num[c] = _to_float(df[c], name=c, source=name, row_offset=offset, problems=problems,
+                           decimal=sec.decimal)
     if problems:
         raise ValidationError(problems, title=f"invalid data {name}")
     if years is not None:

@@ -218,7 +218,13 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None)
     if panel is not None:
         if year is None:
             y = cfg.data.year
-            year = panel.years[-1] if y in (None, "latest") else int(y)
+            if y in (None, "latest", "all"):  # "all" is for the panel functions
+                year = panel.years[-1]
+            else:
+                try:
+                    year = int(y)
+                except (TypeError, ValueError):
+                    raise ConfigError(f"data.year must be a year, 'latest' or 'all', got {y!r}") from None
         ds = panel.select_year(year)
     else:
         year = ds.extra.get("year")
