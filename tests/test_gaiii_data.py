@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from aiindex.config import load_config
 from aiindex.defaults import bundled_config, bundled_data_dir
 from aiindex.pipeline import build_framework
-from aiindex.config import load_config
 
 DATA = bundled_data_dir()
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "gaiii_public"
