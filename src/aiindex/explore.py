@@ -1,0 +1,160 @@
+"""Interactive weight explorer: one self-contained HTML page (vanilla JavaScript, no CDN).
+
+:func:`write_explorer` embeds the **normalised** metrics of a result, the framework and the
+aggregation settings in the page. A slider per first-level dimension (and, in collapsible
+sections, per node below) sets the raw weight of that node (kept to 4 significant digits); the page then recomputes every
+aggregate bottom-up exactly as :func:`aiindex.aggregate.aggregate_tree` does:
+
+* weights are relative among siblings and **renormalised over the children a unit has data for**;
+* a unit whose share of available children is below the node's ``min_share`` gets no score;
+* aggregators: ``arithmetic`` (weighted mean), ``geometric``, ``harmonic`` and ``power`` (with
+  its ``p``) are computed in the page; any other method is computed as ``arithmetic`` and the
+  page says so;
+* ranks: 1 = best, ties share the minimum rank (as :func:`aiindex.ranks.rank`).
+
+Tiers in the page: with ``thresholds`` (fixed score bands) or ``sizes`` (fixed tier sizes) the
+same rule is applied to the recomputed index. Data-driven methods (``jenks``, ``quantiles``, ...)
+are **not** re-fitted in the browser: the page shows each unit's tier at the nominal weights and
+says so. The page also shows every unit's rank change against the nominal weights and can
+download the current weights as a YAML scenario for ``aiindex whatif`` (top-level ``weights:``
+mapping node code → raw weight, every non-root node listed).
+
+Test hook: opening the page with ``#weights=Conn:2,Sust:0.5`` moves those sliders on load (value
++ ``input`` event, as a user would) and the resulting state is written as JSON into the hidden
+element ``#state`` (``weights``, ``ranks``, ``scores``, ``tiers`` per unit).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Result
+
+__all__ = ["write_explorer", "explorer_html", "explorer_data", "BROWSER_AGGREGATORS"]
+
+#: aggregators the page computes itself; others fall back to arithmetic (with a note)
+BROWSER_AGGREGATORS = ("arithmetic", "geometric", "harmonic", "power")
+
+
+def _num(v: Any) -> float | None:
+    f = float(v)
+    return None if math.isnan(f) else f
+
+
+def explorer_data(result: Result) -> dict[str, Any]:
+    """The JSON payload embedded in the explorer page."""
+    from .aggregate import AGGREGATORS
+    from .pipeline import _option, stage_choices
+
+    fw = result.framework
+    cfg = result.config
+    X = result.stages["normalized"].reindex(columns=fw.metrics)
+    arr = X.to_numpy(dtype=float)
+    data = [[None if np.isnan(v) else float(v) for v in row] for row in arr]
+    choices = stage_choices(cfg, fw, "aggregate")
+    method, power, min_share, fallback = {}, {}, {}, []
+    for a in fw.aggregates:
+        ch = choices[a]
+        name = AGGREGATORS.canonical(ch.method) if ch.method in AGGREGATORS else ch.method
+        if name not in BROWSER_AGGREGATORS:
+            fallback.append(f"{a} ({name})")
+            name = "arithmetic"
+        method[a] = name
+        power[a] = float(ch.params.get("p", 1.0))
+        min_share[a] = float(_option(cfg, "aggregate", "min_share", a, fw.nodes[a].level, 0.0))
+    names = result.names if result.names is not None else {}
+    units = [{"code": str(u), "name": str(names.get(u, u)) if len(names) else str(u)}
+             for u in X.index]
+    tiers, note = None, "No tiers configured."
+    tinfo = result.info.get("tiers")
+    nominal_tiers: dict[str, int | None] = {}
+    if result.tiers is not None:
+        nominal_tiers = {str(k): (None if v is None or v is np.nan or str(v) == "<NA>"
+                                  else int(v)) for k, v in result.tiers.items()}
+        tm = str(getattr(tinfo, "method", "") or "")
+        try:
+            from .tiers import TIERERS
+
+            tm = TIERERS.canonical(tm) if tm in TIERERS else tm
+        except ImportError:  # pragma: no cover
+            pass
+        params = dict(getattr(tinfo, "params", {}) or {})
+        if tm == "thresholds":
+            tiers = {"method": "thresholds", "breaks": [float(b) for b in params["breaks"]],
+                     "closed": params.get("closed", "left")}
+            note = ("Tiers: fixed score bands " + ", ".join(f"{b:g}" for b in tiers["breaks"])
+                    + " applied to the recomputed index.")
+        elif tm == "sizes":
+            tiers = {"method": "sizes", "sizes": [int(s) for s in params["sizes"]],
+                     "ties": params.get("ties", "split")}
+            note = "Tiers: fixed tier sizes " + str(tiers["sizes"]) + " applied to the recomputed index."
+        else:
+            tiers = {"method": "nominal"}
+            note = (f"Tiers ({tm or 'configured method'}) are fitted to the data and are not "
+                    "re-fitted in this page: the tier column shows each unit's tier at the "
+                    "nominal weights.")
+    mnote = "Aggregation: " + ", ".join(sorted(set(method.values()))) + " (as configured)."
+    if fallback:
+        mnote += (" Not available in the page, computed as arithmetic here: "
+                  + ", ".join(fallback) + ".")
+    return {
+        "title": cfg.name,
+        "root": fw.root,
+        "nodes": list(fw.nodes),
+        "names": {c: (n.name or c) for c, n in fw.nodes.items()},
+        "parent": {c: n.parent for c, n in fw.nodes.items()},
+        "children": {c: fw.children(c) for c in fw.nodes},
+        "weights": {c: float(n.weight) for c, n in fw.nodes.items()},
+        "aggregates": list(fw.aggregates),
+        "metrics": list(fw.metrics),
+        "method": method,
+        "power": power,
+        "min_share": min_share,
+        "units": units,
+        "data": data,
+        "tiers": tiers,
+        "nominal_tiers": nominal_tiers,
+        "tier_note": note,
+        "method_note": mnote,
+        "nominal_ranks": {str(k): (None if v is None or str(v) == "<NA>" else int(v))
+                          for k, v in result.ranks[fw.root].items()},
+    }
+
+
+def explorer_html(result: Result) -> str:
+    """The explorer page as one HTML string."""
+    tpl = resources.files("aiindex").joinpath("templates/explorer.html").read_text("utf-8")
+    payload = json.dumps(explorer_data(result), allow_nan=False, separators=(",", ":"))
+    payload = payload.replace("</", "<\\/")  # never close the script element early
+    return (tpl.replace("__TITLE__", html.escape(result.config.name))
+               .replace("__VERSION__", html.escape(result.version))
+               .replace("__DATA__", payload))
+
+
+def write_explorer(result: Result, path: str | Path) -> Path:
+    """Write the interactive weight explorer of ``result`` to ``path`` (one HTML file).
+
+    Parameters
+    ----------
+    result
+        A :class:`~aiindex.pipeline.Result`.
+    path
+        Output ``.html`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(explorer_html(result), encoding="utf-8")
+    return p

@@ -1,0 +1,440 @@
+"""A self-contained HTML report of an index, and the ``report``/``export``/``explore`` commands.
+
+:func:`write_report` writes one HTML file that opens without network access: CSS inline, charts
+as inline base64 PNG images (:mod:`aiindex.plot`, needs matplotlib), tables as HTML. Sections:
+summary, results table with tiers, charts, framework, uncertainty and sensitivity (when results
+are given, or computed when the config configures them and the modules offer a ``run_config``
+function), data availability and treatment notes, the resolved config and the package version.
+
+Command line (registered through :func:`register_cli`)::
+
+    aiindex report  CONFIG --out report.html
+    aiindex export  CONFIG --xlsx index.xlsx
+    aiindex explore CONFIG --out explorer.html
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import importlib
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import AIIndexError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from .pipeline import Result
+
+__all__ = ["write_report", "report_html", "register_cli", "figure_to_data_uri"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#222;
+background:#fafafa;line-height:1.45}
+main{max-width:1100px;margin:0 auto;padding:1.5rem 2rem 4rem;background:#fff}
+h1{font-size:1.7rem;margin-bottom:.2rem}h2{border-bottom:2px solid #0072B2;padding-bottom:.2rem;
+margin-top:2.5rem}h3{margin-top:1.6rem}
+.meta{color:#555;font-size:.9rem}
+nav ul{columns:2;font-size:.92rem}
+table{border-collapse:collapse;font-size:.82rem;margin:.6rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.22rem .5rem;text-align:right}
+th{background:#f0f4f8;position:sticky;top:0}
+td.l,th.l{text-align:left}
+.scroll{max-height:560px;overflow:auto;border:1px solid #eee}
+figure{margin:1rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85rem;color:#555}
+pre{background:#f6f8fa;padding:.8rem;overflow:auto;font-size:.8rem}
+.note{background:#fff8e5;border-left:4px solid #E69F00;padding:.5rem .8rem;font-size:.9rem}
+.tier{display:inline-block;min-width:1.6em;text-align:center;border-radius:3px;color:#fff}
+footer{color:#666;font-size:.8rem;margin-top:3rem}
+"""
+
+
+# --------------------------------------------------------------------------------- utilities
+def figure_to_data_uri(fig: Figure, *, fmt: str = "png", dpi: int = 110) -> str:
+    """Encode a matplotlib figure as a ``data:`` URI (PNG or SVG)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(buf.getvalue()).decode('ascii')}"
+
+
+def _img(fig: Figure, alt: str, caption: str, fid: str) -> str:
+    uri = figure_to_data_uri(fig)
+    return (f'<figure id="{fid}"><img alt="{html.escape(alt)}" src="{uri}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def _table(df: pd.DataFrame, *, tid: str | None = None, decimals: int = 2, index: bool = True,
+           left: tuple[str, ...] = ("name", "uName", "code", "metric", "method", "parent"),
+           scroll: bool = True) -> str:
+    """A small HTML table writer (escapes everything; numbers right-aligned)."""
+    d = df.reset_index() if index else df
+    cols = list(d.columns)
+    head = "".join(f'<th class="{"l" if str(c) in left or i == 0 else ""}">{html.escape(str(c))}</th>'
+                   for i, c in enumerate(cols))
+    rows = []
+    arr = d.to_numpy(dtype=object)
+    for r in arr:
+        cells = []
+        for i, (c, v) in enumerate(zip(cols, r, strict=True)):
+            cls = "l" if str(c) in left or i == 0 else ""
+            cells.append(f'<td class="{cls}">{_fmt(v, decimals)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    t = (f'<table{f" id={chr(34)}{tid}{chr(34)}" if tid else ""}><thead><tr>{head}</tr></thead>'
+         f"<tbody>{''.join(rows)}</tbody></table>")
+    return f'<div class="scroll">{t}</div>' if scroll else t
+
+
+def _fmt(v: Any, decimals: int) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return "—"
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return str(int(f)) if f.is_integer() and abs(f) < 1e12 and decimals == 0 else f"{f:.{decimals}f}"
+    return html.escape(str(v))
+
+
+def _try(fn: Any, *args: Any, **kw: Any) -> tuple[Any, str | None]:
+    """Run a chart function; return (figure, None) or (None, error text) so one failing
+    chart never loses the whole report."""
+    try:
+        return fn(*args, **kw), None
+    except Exception as exc:  # noqa: BLE001 - reported in the page
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _auto(module: str, result: Result) -> Any:
+    """Compute an analysis configured in the config, via ``<module>.run_config(result)``."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError:
+        return None
+    fn = getattr(mod, "run_config", None)
+    return fn(result) if callable(fn) else None
+
+
+def _close(fig: Any) -> None:
+    if fig is not None:
+        fig.clear()
+
+
+# ---------------------------------------------------------------------------------- sections
+def _results_section(result: Result) -> str:
+    t = result.table()
+    t = t.rename(columns={c: f"{c}" for c in t.columns})
+    return ("<h2 id='results'>Results</h2>"
+            f"<p>{len(t)} units ranked by the index <b>{html.escape(result.framework.root)}</b>"
+            + (" with tiers (1 = top)" if result.tiers is not None else "")
+            + ". Scores are shown with two decimals; rank 1 is best, ties share the lowest rank."
+            "</p>" + _table(t, tid="results-table"))
+
+
+def _framework_section(result: Result) -> str:
+    fw = result.framework
+    nf = fw.nodes_frame()
+    cols = ["name", "level", "parent", "weight", "effective_weight", "direction", "unit", "source"]
+    nf = nf[[c for c in cols if c in nf.columns]].copy()
+    nf["effective_weight"] = nf["effective_weight"] * 100
+    nf = nf.rename(columns={"effective_weight": "effective weight (%)"})
+    depth = fw.depth
+    counts = ", ".join(f"level {lv}: {len(fw.level_codes(lv))}" for lv in range(depth, 0, -1))
+    return ("<h2 id='framework'>Framework</h2>"
+            f"<p>{len(fw.nodes)} nodes ({counts}); level 1 are the metrics. Weights are relative "
+            "among siblings and renormalised over the children with data; the effective weight "
+            "is a node's share of the index.</p>" + _table(nf.rename_axis("code"), decimals=3))
+
+
+def _availability_section(result: Result) -> str:
+    raw = result.stages.get("raw")
+    parts = ["<h2 id='data'>Data availability and treatment</h2>"]
+    if raw is not None and raw.size:
+        av_m = raw.notna().mean()
+        av_u = raw.notna().mean(axis=1)
+        parts.append(
+            f"<p>Raw data: {raw.shape[0]} units × {raw.shape[1]} metrics, "
+            f"{raw.notna().to_numpy().mean() * 100:.1f}% of cells available. "
+            f"Lowest metric availability: {av_m.min() * 100:.1f}% ({html.escape(str(av_m.idxmin()))}); "
+            f"lowest unit availability: {av_u.min() * 100:.1f}% ({html.escape(str(av_u.idxmin()))})."
+            "</p>")
+        low = av_m[av_m < 1].sort_values()
+        if len(low):
+            parts.append("<h3>Metrics with missing raw data</h3>" + _table(
+                pd.DataFrame({"available (%)": low * 100, "missing units": (1 - low) * raw.shape[0]})
+                .rename_axis("metric"), decimals=1))
+    imp = result.logs.get("impute")
+    if isinstance(imp, pd.DataFrame) and len(imp):
+        method = imp["method"].iloc[0] if "method" in imp else "?"
+        parts.append(f"<h3>Imputation</h3><p>{len(imp)} cells imputed (method: "
+                     f"{html.escape(str(method))}).</p>" + _table(imp, index=False, decimals=3))
+    else:
+        parts.append("<h3>Imputation</h3><p>No cell was imputed.</p>")
+    scr = result.logs.get("screen")
+    if isinstance(scr, pd.DataFrame) and len(scr):
+        if "dropped" in scr.columns:
+            dropped = scr[scr["dropped"].astype(bool)]
+        elif "kept" in scr.columns:
+            dropped = scr[~scr["kept"].astype(bool)]
+        else:
+            dropped = scr.iloc[0:0]
+        parts.append(f"<h3>Screening</h3><p>{len(scr)} units checked, {len(dropped)} removed.</p>"
+                     + (_table(dropped, index=False) if len(dropped) else ""))
+    treat = (result.info.get("treat") or {}).get("treatment")
+    if isinstance(treat, pd.DataFrame) and len(treat):
+        touched = treat
+        for col in ("n_winsorised", "winsorised", "n_treated"):
+            if col in treat.columns:
+                touched = treat[pd.to_numeric(treat[col], errors="coerce").fillna(0) > 0]
+                break
+        if "transform" in treat.columns:
+            tf = treat["transform"].astype(object)
+            tr = treat[tf.notna() & ~tf.astype(str).isin(["None", "none", ""])]
+            touched = pd.concat([touched, tr]).loc[lambda d: ~d.index.duplicated()]
+        parts.append(f"<h3>Outlier treatment</h3><p>{len(treat)} metrics checked; "
+                     f"{len(touched)} treated (winsorised or transformed).</p>"
+                     + _table(touched if len(touched) else treat, decimals=3))
+    tl = result.logs.get("treat")
+    if isinstance(tl, pd.DataFrame) and len(tl):
+        parts.append(f"<p>Treatment log: {len(tl)} cells changed.</p>"
+                     + _table(tl, index=False, decimals=3))
+    return "".join(parts)
+
+
+def _uncertainty_section(unc: Any, result: Result) -> str:
+    from .plot import _rank_stats, plot_rank_intervals
+
+    parts = ["<h2 id='uncertainty'>Uncertainty</h2>"]
+    fig, err = _try(plot_rank_intervals, unc, names=result.names, source=_src(result))
+    if fig is not None:
+        parts.append(_img(fig, "rank intervals", "Nominal rank (dot), median (tick) and 5–95% "
+                          "rank interval (bar) over the Monte Carlo replications.", "fig-unc"))
+        _close(fig)
+    else:
+        parts.append(f"<p class='note'>Rank-interval chart not available: {html.escape(err or '')}</p>")
+    try:
+        st = _rank_stats(unc)
+        parts.append(_table(st.rename_axis("uCode"), tid="uncertainty-table", decimals=1))
+    except Exception as exc:  # noqa: BLE001
+        parts.append(f"<p class='note'>{html.escape(str(exc))}</p>")
+    return "".join(parts)
+
+
+def _sensitivity_section(sens: Any, result: Result) -> str:
+    from .plot import _sens_table, plot_sensitivity
+
+    parts = ["<h2 id='sensitivity'>Sensitivity</h2>"]
+    fig, err = _try(plot_sensitivity, sens, source=_src(result))
+    if fig is not None:
+        parts.append(_img(fig, "sensitivity indices", "First-order and total sensitivity "
+                          "indices of each uncertain choice.", "fig-sens"))
+        _close(fig)
+    else:
+        parts.append(f"<p class='note'>Sensitivity chart not available: {html.escape(err or '')}</p>")
+    try:
+        parts.append(_table(_sens_table(sens), tid="sensitivity-table", decimals=3))
+    except Exception as exc:  # noqa: BLE001
+        parts.append(f"<p class='note'>{html.escape(str(exc))}</p>")
+    return "".join(parts)
+
+
+def _src(result: Result) -> str:
+    return f"{result.config.name}; computed with aiindex {result.version}"
+
+
+def _charts_section(result: Result) -> str:
+    from . import plot
+
+    fw = result.framework
+    parts = ["<h2 id='charts'>Charts</h2>"]
+    top3 = list(result.ranks[fw.root].astype("float64").sort_values().index[:3])
+    specs = [
+        ("fig-ranking", plot.plot_ranking, (result,), {}, "Index scores, best first, coloured "
+         "by tier."),
+        ("fig-heatmap", plot.plot_heatmap, (result,), {}, "Scores of every aggregate, units "
+         "ordered by index rank."),
+        ("fig-radar", plot.plot_radar, (result, top3), {"compare": "mean"}, "Dimension scores of "
+         "the three best-ranked units against the average of all units."),
+        ("fig-framework", plot.plot_framework, (result,), {}, "The framework; each wedge's angle "
+         "is the node's effective weight."),
+        ("fig-corr", plot.plot_correlations, (result,), {}, "Correlation of each metric with "
+         "every node of the level above; the metric's own parent is outlined."),
+    ]
+    for fid, fn, args, kw, cap in specs:
+        fig, err = _try(fn, *args, **kw)
+        if fig is None:
+            parts.append(f"<p class='note'>Chart {fid} not drawn: {html.escape(err or '')}</p>")
+            continue
+        parts.append(_img(fig, fid, cap, fid))
+        _close(fig)
+    return "".join(parts)
+
+
+def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = None,
+                title: str | None = None, charts: bool = True) -> str:
+    """The report as one HTML string (see :func:`write_report`)."""
+    from .spec import dump_yaml
+
+    cfg = result.config
+    if uncertainty is None and cfg.uncertainty:
+        uncertainty = _auto("aiindex.uncertainty", result)
+    if sensitivity is None and cfg.sensitivity:
+        sensitivity = _auto("aiindex.sensitivity", result)
+    fw = result.framework
+    title = title or cfg.name
+    nav = [("results", "Results"), ("charts", "Charts"), ("framework", "Framework")]
+    if uncertainty is not None:
+        nav.append(("uncertainty", "Uncertainty"))
+    if sensitivity is not None:
+        nav.append(("sensitivity", "Sensitivity"))
+    nav += [("data", "Data availability and treatment"), ("config", "Configuration")]
+    body = [f"<h1>{html.escape(title)}</h1>",
+            f"<p class='meta'>{len(result.scores)} units · {len(fw.metrics)} metrics · "
+            f"{fw.depth} levels" + (f" · year {result.year}" if result.year is not None else "")
+            + f" · aiindex {html.escape(result.version)}</p>"]
+    if cfg.description:
+        body.append(f"<p>{html.escape(str(cfg.description))}</p>")
+    missing = []
+    if cfg.uncertainty and uncertainty is None:
+        missing.append("uncertainty")
+    if cfg.sensitivity and sensitivity is None:
+        missing.append("sensitivity")
+    if missing:
+        body.append(f"<p class='note'>The config configures {' and '.join(missing)}, but no "
+                    "result was passed to the report and none could be computed here.</p>")
+    body.append("<nav><ul>" + "".join(f"<li><a href='#{a}'>{html.escape(b)}</a></li>"
+                                      for a, b in nav) + "</ul></nav>")
+    body.append(_results_section(result))
+    if charts:
+        body.append(_charts_section(result))
+    body.append(_framework_section(result))
+    if uncertainty is not None:
+        body.append(_uncertainty_section(uncertainty, result))
+    if sensitivity is not None:
+        body.append(_sensitivity_section(sensitivity, result))
+    body.append(_availability_section(result))
+    text = dump_yaml({**cfg.to_dict(), "aiindex_version": result.version})
+    body.append("<h2 id='config'>Configuration</h2><p>The resolved config this report was built "
+                f"from (file: {html.escape(str(cfg.source_file or '—'))}).</p>"
+                f"<pre id='config-yaml'>{html.escape(text)}</pre>")
+    body.append(f"<footer>Generated by aiindex {html.escape(result.version)}. Self-contained "
+                "file: no network access is needed to view it.</footer>")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><main>"
+            + "".join(body) + "</main></body></html>")
+
+
+def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
+                 sensitivity: Any = None, title: str | None = None, charts: bool = True) -> Path:
+    """Write a self-contained HTML report of ``result``.
+
+    Parameters
+    ----------
+    result
+        A :class:`~aiindex.pipeline.Result`.
+    path
+        Output ``.html`` file.
+    uncertainty
+        An uncertainty result (with rank statistics ``nominal, p5, p95``), or a DataFrame of
+        them. When ``None`` and the config has an ``uncertainty`` section, the report calls
+        ``aiindex.uncertainty.run_config(result)`` if that function exists.
+    sensitivity
+        A sensitivity result (indices ``first``/``total`` with optional CI columns), or a
+        DataFrame; same fallback with ``aiindex.sensitivity.run_config``.
+    title
+        Page title (default: the config's name).
+    charts
+        Draw the charts (needs matplotlib).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(report_html(result, uncertainty=uncertainty, sensitivity=sensitivity,
+                             title=title, charts=charts), encoding="utf-8")
+    return p
+
+
+# --------------------------------------------------------------------------------------- CLI
+def _run_from_args(args: argparse.Namespace) -> Result:
+    from .cli import parse_set, resolve_config_arg
+    from .pipeline import run
+
+    return run(resolve_config_arg(args.config), data=args.data, overrides=parse_set(args.set))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``aiindex report CONFIG --out report.html``."""
+    res = _run_from_args(args)
+    p = write_report(res, args.out, charts=not args.no_charts)
+    print(f"wrote {p}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``aiindex export CONFIG --xlsx FILE``."""
+    from .excel import to_excel
+
+    res = _run_from_args(args)
+    written = []
+    if args.xlsx:
+        written.append(to_excel(res, args.xlsx))
+    if args.csv:
+        written.extend(res.to_csv(args.csv))
+    if not written:
+        raise AIIndexError("export: give --xlsx FILE and/or --csv FOLDER")
+    print("wrote " + ", ".join(str(p) for p in written[:3])
+          + (f" (+{len(written) - 3} more)" if len(written) > 3 else ""))
+    return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """``aiindex explore CONFIG --out explorer.html``."""
+    from .explore import write_explorer
+
+    res = _run_from_args(args)
+    p = write_explorer(res, args.out)
+    print(f"wrote {p}")
+    return 0
+
+
+def register_cli(subparsers: Any) -> None:
+    """Add the ``report``, ``export`` and ``explore`` sub-commands."""
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("config", nargs="?", default=None,
+                       help="config YAML (default: the bundled example)")
+        p.add_argument("--data", help="data file replacing the config's data")
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a config key, e.g. --set normalize.method=zscore")
+
+    p = subparsers.add_parser("report", help="write a self-contained HTML report")
+    common(p)
+    p.add_argument("--out", default="report.html", help="output HTML file (default report.html)")
+    p.add_argument("--no-charts", action="store_true", help="leave the charts out")
+    p.set_defaults(func=cmd_report)
+
+    p = subparsers.add_parser("export", help="export every stage to an Excel workbook")
+    common(p)
+    p.add_argument("--xlsx", help="output .xlsx file")
+    p.add_argument("--csv", help="also write CSV files to this folder")
+    p.set_defaults(func=cmd_export)
+
+    p = subparsers.add_parser("explore", help="write the interactive weight explorer (HTML)")
+    common(p)
+    p.add_argument("--out", default="explorer.html", help="output HTML file (default explorer.html)")
+    p.set_defaults(func=cmd_explore)

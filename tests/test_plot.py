@@ -1,0 +1,269 @@
+"""Charts (aiindex.plot): every chart on ASEM and on synthetic data, with content checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("matplotlib")
+
+import aiindex  # noqa: E402
+from aiindex import plot  # noqa: E402
+from aiindex.errors import AIIndexError, ConfigError, DataError  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic_config() -> dict:
+    """Three dimensions of two metrics each; D2 has weight 2; m6 lower-is-better."""
+    return {
+        "name": "Synthetic",
+        "framework": {"code": "Index", "name": "Synthetic index", "children": [
+            {"code": "D1", "children": [{"code": "m1"}, {"code": "m2"}]},
+            {"code": "D2", "weight": 2, "children": [{"code": "m3"}, {"code": "m4"}]},
+            {"code": "D3", "children": [{"code": "m5"}, {"code": "m6", "direction": -1}]},
+        ]},
+        "normalize": {"method": "minmax", "low": 0, "high": 100},
+        "tiers": {"method": "thresholds", "breaks": [60, 40]},
+    }
+
+
+def synthetic_data(seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    units = [f"U{i:02d}" for i in range(8)]
+    df = pd.DataFrame(rng.uniform(0, 100, (8, 6)).round(1), columns=[f"m{i}" for i in range(1, 7)])
+    df.insert(0, "uCode", units)
+    df.insert(1, "uName", [f"Unit {u}" for u in units])
+    df.loc[2, "m3"] = np.nan
+    return df
+
+
+@pytest.fixture(scope="module")
+def syn() -> aiindex.Result:
+    return aiindex.run(synthetic_config(), data=synthetic_data())
+
+
+@pytest.fixture(scope="module")
+def asem() -> aiindex.Result:
+    from conftest import shared_path
+
+    shared_path("asem", "iData.csv")
+    return aiindex.run(ROOT / "configs" / "asem.yaml",
+                       overrides={"tiers": {"method": "jenks", "k": 4}})
+
+
+def _ytick_text(fig) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_yticklabels()]
+
+
+def test_import_aiindex_does_not_import_matplotlib() -> None:
+    code = "import sys, aiindex, aiindex.plot, aiindex.report; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------------------- ranked bar
+def test_ranked_bar_order_and_colours_hand_example() -> None:
+    s = pd.Series({"A": 10.0, "B": 30.0, "C": 20.0, "D": np.nan})
+    t = pd.Series({"A": 2, "B": 1, "C": 1})
+    fig = plot.ranked_bar(s, t, names={"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    assert _ytick_text(fig) == ["Beta", "Gamma", "Alpha"]  # D (missing) is left out
+    bars = fig.axes[0].patches
+    widths = [b.get_width() for b in bars]
+    ys = [b.get_y() for b in bars]
+    # drawn top-down (inverted axis): the bar at y=0 is the best
+    assert [w for _, w in sorted(zip(ys, widths, strict=True))] == [30.0, 20.0, 10.0]
+    cols = [b.get_facecolor()[:3] for b in sorted(bars, key=lambda b: b.get_y())]
+    from matplotlib.colors import to_rgb
+
+    assert cols[0] == pytest.approx(to_rgb(plot.TIER_COLORS[0]))
+    assert cols[2] == pytest.approx(to_rgb(plot.TIER_COLORS[1]))
+    assert fig._supxlabel.get_text().startswith("Source: computed with aiindex")
+
+
+def test_ranked_bar_asem_order_equals_rank_order(asem) -> None:
+    fig = plot.plot_ranking(asem)
+    order = asem.ranks[asem.framework.root].astype(float).sort_values(kind="stable").index
+    assert _ytick_text(fig) == [asem.names[u] for u in order]
+    assert "0–100" in fig.axes[0].get_xlabel()
+    assert fig._suptitle.get_text()
+    assert "aiindex" in fig._supxlabel.get_text()
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [f"Tier {i}" for i in range(1, 5)]
+
+
+def test_ranked_bar_top_and_empty() -> None:
+    s = pd.Series(np.arange(10.0), index=[f"u{i}" for i in range(10)])
+    assert len(plot.ranked_bar(s, top=3).axes[0].patches) == 3
+    with pytest.raises(DataError):
+        plot.ranked_bar(pd.Series([np.nan, np.nan]))
+
+
+# -------------------------------------------------------------------------- rank interval
+def test_rank_interval_order_and_whiskers() -> None:
+    st = pd.DataFrame({"nominal": [3, 1, 2], "p5": [2, 1, 1], "p95": [3, 4, 3]},
+                      index=["c", "a", "b"])
+    fig = plot.rank_interval(st)
+    assert _ytick_text(fig) == ["a", "b", "c"]
+    segs = fig.axes[0].collections[0].get_segments()
+    assert [(s[0][0], s[1][0]) for s in segs] == [(1, 4), (1, 3), (2, 3)]
+    with pytest.raises(DataError, match="p95"):
+        plot.rank_interval(st.drop(columns="p95"))
+
+
+def test_plot_rank_intervals_from_object(asem) -> None:
+    rk = asem.ranks["Index"].astype(float)
+
+    class Unc:  # minimal stand-in for an uncertainty result
+        n = 1000
+
+        def rank_stats(self):
+            return pd.DataFrame({"nominal": rk, "p5": (rk - 3).clip(lower=1), "p95": rk + 4,
+                                 "median": rk})
+
+    fig = plot.plot_rank_intervals(Unc(), names=asem.names)
+    assert len(_ytick_text(fig)) == len(rk)
+    assert "1,000" in fig._suptitle.get_text()
+
+
+# ---------------------------------------------------------------------------------- radar
+def test_radar_axes_equal_dimensions(syn) -> None:
+    fig = plot.plot_radar(syn, ["U01", "U02"], compare="mean")
+    ax = fig.axes[0]
+    assert len(ax.get_xticks()) == len(syn.framework.dimensions) == 3
+    assert len(ax.get_lines()) == 3  # two units + the average
+    first = ax.get_lines()[0].get_ydata()
+    assert first[:3] == pytest.approx(syn.scores.loc["U01", ["D1", "D2", "D3"]].to_numpy())
+
+
+def test_radar_asem_group_and_top(asem) -> None:
+    fig = plot.plot_radar(asem, ["GBR", "CHN"], compare="top")
+    # ASEM has 2 first-level dimensions: the radar falls back to the 8 pillars
+    assert len(fig.axes[0].get_xticks()) == 8
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[-1].endswith("(rank 1)")
+    fig = plot.plot_radar(asem, ["GBR"], compare="group:EurAsia_group=Asia")
+    assert "Asia average" in fig.axes[0].get_legend().get_texts()[-1].get_text()
+    with pytest.raises(ConfigError):
+        plot.plot_radar(asem, ["GBR"], compare="nonsense")
+    with pytest.raises(DataError):
+        plot.plot_radar(asem, ["XXX"])
+
+
+# -------------------------------------------------------------------------------- heatmap
+def test_heatmap_rows_in_rank_order(asem) -> None:
+    fig = plot.plot_heatmap(asem)
+    arr = fig.axes[0].get_images()[0].get_array()
+    fw = asem.framework
+    assert arr.shape == (51, len(fw.aggregates))
+    order = asem.ranks["Index"].astype(float).sort_values(kind="stable").index
+    assert np.allclose(arr[:, 0], asem.scores.loc[order, "Index"].to_numpy())
+    fig1 = plot.plot_heatmap(asem, level=1)
+    assert fig1.axes[0].get_images()[0].get_array().shape == (51, 49)
+
+
+def test_score_heatmap_default_order_and_nan() -> None:
+    df = pd.DataFrame({"x": [1.0, 3.0, 2.0], "y": [np.nan, 1.0, 2.0]}, index=list("abc"))
+    fig = plot.score_heatmap(df)
+    assert _ytick_text(fig) == ["b", "c", "a"]
+    assert fig.axes[0].get_images()[0].get_array().mask[2, 1]
+
+
+# ------------------------------------------------------------------------------- sunburst
+def test_sunburst_wedges_sized_by_effective_weight(syn) -> None:
+    fig = plot.plot_framework(syn)
+    patches = fig.axes[0].patches
+    assert len(patches) == len(syn.framework.nodes) - 1
+    ew = syn.framework.effective_weights()
+    widths = sorted(p.get_width() for p in patches)
+    expected = sorted(ew.drop("Index").to_numpy() * 2 * np.pi)
+    assert widths == pytest.approx(expected)
+    # D2 has weight 2 of 4: half the circle
+    assert ew["D2"] == pytest.approx(0.5)
+
+
+def test_sunburst_asem_and_framework_input(asem) -> None:
+    fig = plot.plot_framework(asem.framework)
+    assert len(fig.axes[0].patches) == 49 + 8 + 2
+
+
+# ---------------------------------------------------------------------------- correlation
+def test_correlations_match_pandas(asem) -> None:
+    fig = plot.plot_correlations(asem)
+    arr = fig.axes[0].get_images()[0].get_array()
+    allsc = asem.stages["aggregated"]
+    pillars = asem.framework.level_codes(2)
+    expected = allsc.corr().loc[asem.framework.metrics, pillars].to_numpy()
+    assert np.allclose(arr, expected)
+    # one outlined cell per metric (its own pillar)
+    from matplotlib.patches import Rectangle
+
+    assert sum(isinstance(p, Rectangle) and not p.get_fill() for p in fig.axes[0].patches) == 49
+    with pytest.raises(ConfigError):
+        plot.plot_correlations(asem, level=3, parent_level=2)
+
+
+# ---------------------------------------------------------------------------- sensitivity
+def test_sensitivity_bars_sorted_by_total() -> None:
+    df = pd.DataFrame({"S1": [0.1, 0.5], "ST": [0.2, 0.6], "S1_low": [0.05, 0.4],
+                       "S1_high": [0.15, 0.6], "ST_low": [0.1, 0.5], "ST_high": [0.3, 0.7]},
+                      index=["normaliser", "weights"])
+    fig = plot.plot_sensitivity(df)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["weights", "normaliser"]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == pytest.approx([0.5, 0.1, 0.6, 0.2])
+    with pytest.raises(DataError):
+        plot.sensitivity_bar(pd.DataFrame({"first": [0.1]}))
+
+
+# --------------------------------------------------------------------------------- trends
+def test_trend_gap_hand_example() -> None:
+    # hypothetical numbers shaped like "the gap grew from 26 to 38 points"
+    wide = pd.DataFrame({"USA": [80.0, 85.0, 90.0], "GBR": [54.0, 53.0, 52.0]},
+                        index=[2021, 2022, 2023])
+    fig = plot.trend_gap(wide, ["USA", "GBR"])
+    title = fig.axes[1].get_title()
+    assert "grew from 26.0 (2021) to 38.0 points (2023)" in title
+    assert [p.get_height() for p in fig.axes[1].patches] == pytest.approx([26, 32, 38])
+    one = plot.trend_gap(wide, ["USA"])
+    assert len(one.axes) == 1
+    with pytest.raises(DataError):
+        plot.trend_gap(wide, ["FRA"])
+
+
+def test_plot_trends_from_tidy_and_results(syn) -> None:
+    tidy = pd.concat([syn.tidy().assign(year=y) for y in (2020, 2021)])
+    fig = plot.plot_trends(tidy, ["U01", "U02"])
+    assert fig.axes[0].get_lines()[0].get_ydata() == pytest.approx(
+        [syn.scores.loc["U01", "Index"]] * 2)
+    fig2 = plot.plot_trends({2020: syn, 2021: syn}, ["U01", "U03"])
+    assert "shrank" in fig2.axes[1].get_title() or "grew" in fig2.axes[1].get_title()
+
+
+# ---------------------------------------------------------------------------------- saving
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_save_by_suffix(tmp_path, syn, suffix) -> None:
+    p = tmp_path / f"chart{suffix}"
+    plot.plot_ranking(syn, save=p)
+    head = p.read_bytes()[:200]
+    assert head.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in p.read_bytes()[:2000]
+
+
+def test_save_bad_suffix(tmp_path, syn) -> None:
+    with pytest.raises(AIIndexError, match="suffix"):
+        plot.plot_ranking(syn, save=tmp_path / "x.gif")
+
+
+def test_every_wrapper_on_synthetic(syn) -> None:
+    figs = [plot.plot_ranking(syn), plot.plot_heatmap(syn), plot.plot_radar(syn, ["U00"]),
+            plot.plot_framework(syn), plot.plot_correlations(syn)]
+    for f in figs:
+        assert f._suptitle.get_text() and "Synthetic" in f._supxlabel.get_text()
+    # synthetic tiers: thresholds 60/40 → bar colours follow the tiers
+    assert syn.tiers is not None
