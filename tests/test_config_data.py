@@ -95,3 +95,14 @@ def test_panel_data(asem_dir):
     ds = load_data(asem_dir / "iData_panel.csv", fw)
     assert ds.years == [2018, 2019, 2020, 2021, 2022]
     assert ds.select_year(2020).metrics.shape == (51, 49)
+
+
+def test_override_naming_a_method_replaces_its_params():
+    base = {"framework": {"code": "I", "children": [{"code": "a"}]},
+            "normalize": {"method": "minmax", "low": 0, "high": 100,
+                          "overrides": {"a": {"method": "rank"}}}}
+    cfg = resolve_config(base, {"normalize": {"method": "zscore"}})
+    assert cfg.normalize.method == "zscore" and cfg.normalize.params("normalize") == {}
+    assert cfg.normalize.overrides == {"a": {"method": "rank"}}
+    cfg = resolve_config(base, {"normalize": {"high": 10}})
+    assert cfg.normalize.params("normalize") == {"low": 0, "high": 10}

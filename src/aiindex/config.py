@@ -207,7 +207,7 @@ def resolve_config(
                   "source_file": config.source_file}
     raw, base, src = _raw(config)
     if overrides:
-        raw = deep_merge(raw, overrides)
+        raw = deep_merge(_drop_replaced_params(raw, overrides), overrides)
     # shorthand: `stage: name` → {method: name}
     for s in STAGES:
         if isinstance(raw.get(s), str):
@@ -224,6 +224,23 @@ def resolve_config(
         ]
         raise ValidationError(problems, title=f"invalid config{f' {src}' if src else ''}") from None
     return cfg
+
+
+def _drop_replaced_params(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply the one rule to overrides too: a stage override naming another ``method`` replaces
+    the method *and* its parameters (overrides, levels and stage options are kept)."""
+    out = dict(raw)
+    for s in STAGES:
+        new, old = overrides.get(s), raw.get(s)
+        if isinstance(new, str):
+            new = {"method": new}
+        if isinstance(old, str):
+            old = {"method": old}
+        if isinstance(new, Mapping) and "method" in new and isinstance(old, Mapping) \
+                and new["method"] != old.get("method"):
+            keep = ("overrides", "levels", *STAGE_OPTIONS[s])
+            out[s] = {k: v for k, v in old.items() if k in keep}
+    return out
 
 
 def load_config(path: str | Path) -> Config:
