@@ -16,6 +16,9 @@ A config is a YAML mapping::
     tiers: ...          # tier clustering (aiindex.tiers)
     uncertainty: ...    # Monte Carlo (aiindex.uncertainty)
 
+**Extending a config.** ``extends: other.yaml`` (a config in the same folder) starts from that
+config and deep-merges this file over it, with the rule below for stage methods.
+
 **Stage sections.** ``method`` names a registered method (``none`` skips the stage); every other
 key is a parameter of that method, except the reserved keys ``overrides`` (per node code),
 ``levels`` (per level, aggregate stage) and the stage's own options (``when`` for screen,
@@ -29,6 +32,7 @@ its parameters; a layer without ``method`` only updates parameters of the method
 
 from __future__ import annotations
 
+import contextvars
 import copy
 from collections.abc import Mapping
 from pathlib import Path
@@ -159,6 +163,9 @@ class Config(BaseModel):
         return d
 
 
+_seen: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("_seen", default=frozenset())
+
+
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """Recursively merge ``over`` into a copy of ``base`` (mappings merge, other values replace).
 
@@ -186,7 +193,26 @@ def _raw(config: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path, 
     raw = load_yaml(path)
     if not isinstance(raw, Mapping):
         raise ConfigError(f"config file {path} must hold a mapping at the top level")
-    return dict(raw), path.resolve().parent, str(path)
+    raw = dict(raw)
+    base_dir = path.resolve().parent
+    parent = raw.pop("extends", None)
+    if parent is not None:
+        # a config may extend another one (paths in both resolve against their own folder,
+        # so the parent must live in the same folder or use absolute paths)
+        ppath = (base_dir / str(parent)).resolve()
+        chain = _seen.get() | {str(path.resolve())}
+        if str(ppath) in chain:
+            raise ConfigError(f"config {path} extends itself through {parent!r} (a cycle)")
+        token = _seen.set(chain)
+        try:
+            praw, pbase, _ = _raw(ppath)
+        finally:
+            _seen.reset(token)
+        if pbase != base_dir:
+            raise ConfigError(f"config {path}: 'extends: {parent}' must name a config in the "
+                              "same folder")
+        raw = deep_merge(_drop_replaced_params(praw, raw), raw)
+    return raw, base_dir, str(path)
 
 
 def resolve_config(
