@@ -97,3 +97,20 @@ def test_cli_report_export_explore(tmp_path, asem) -> None:
                  "--set", "normalize.low=1"]) == 0
     assert '"geometric"' in e.read_text()
     assert main(["export", cfg]) == 2  # neither --xlsx nor --csv
+
+
+def test_report_includes_configured_uncertainty_and_sensitivity(tmp_path):
+    """configs/asem_uncertainty.yaml configures both: the report computes and shows them."""
+    from pathlib import Path
+
+    import aiindex
+    from aiindex.report import write_report
+
+    cfg = Path(__file__).resolve().parents[1] / "configs" / "asem_uncertainty.yaml"
+    res = aiindex.run(cfg, overrides={"uncertainty": {"n": 200}, "sensitivity": {"n": 64}})
+    out = write_report(res, tmp_path / "r.html")
+    html = out.read_text() if hasattr(out, "read_text") else (tmp_path / "r.html").read_text()
+    assert "<h2 id='uncertainty'>" in html and "id=\"uncertainty-table\"" in html.replace("'", '"')
+    assert "<h2 id='sensitivity'>" in html and "sensitivity-table" in html
+    assert "not available" not in html  # both charts were drawn
+    assert "fig-unc" in html and "fig-sens" in html

@@ -38,6 +38,33 @@ from .tiers import (
     tiers_profile,
 )
 
+#: names imported lazily on first use (keeps ``import aiindex`` light)
+_LAZY = {
+    "whatif": ("scenarios", "whatif"), "leave_one_out": ("scenarios", "leave_one_out"),
+    "decompose": ("scenarios", "decompose"),
+    "run_uncertainty": ("uncertainty", "uncertainty"),
+    "evaluate_design": ("uncertainty", "evaluate_design"),
+    "run_sensitivity": ("sensitivity", "sensitivity"),
+    "calibrate_weights": ("calibrate", "calibrate"),
+    "importance": ("weights", "importance"), "WEIGHTERS": ("weights", "WEIGHTERS"),
+    "run_audit": ("audit", "audit"), "cronbach_alpha": ("audit", "cronbach_alpha"),
+    "run_panel": ("panel", "run_panel"), "trends": ("panel", "trends"),
+    "gaps": ("panel", "gaps"), "to_excel": ("excel", "to_excel"),
+    "write_report": ("report", "write_report"), "write_explorer": ("explore", "write_explorer"),
+}
+# (modules such as ``aiindex.uncertainty`` share a name with their main function, so the
+# functions are exported under unambiguous names: run_uncertainty, calibrate_weights, ...)
+
+
+def __getattr__(name: str):  # PEP 562: lazy access to the heavier modules
+    if name in _LAZY:
+        import importlib
+
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{mod}", __name__), attr)
+    raise AttributeError(f"module 'aiindex' has no attribute {name!r}")
+
+
 __all__ = [
     "__version__",
     "AGGREGATORS",
@@ -56,6 +83,7 @@ __all__ = [
     "tiers_1d",
     "tiers_profile",
     "unit_availability",
+    *sorted(_LAZY),
     "AIIndexError",
     "Config",
     "ConfigError",

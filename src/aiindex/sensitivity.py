@@ -312,3 +312,12 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--data", default=None)
     p.add_argument("--out", help="folder for sobol_indices.csv")
     p.set_defaults(func=cmd_sensitivity)
+
+
+def run_config(result: Any) -> SensitivityResult | None:
+    """The sensitivity analysis configured in ``result.config`` (``None`` unless the config has
+    both an ``uncertainty`` and a ``sensitivity`` section). Used by :mod:`aiindex.report`."""
+    cfg = result.config
+    if not (cfg.uncertainty and cfg.sensitivity):
+        return None
+    return sensitivity(cfg)

@@ -1149,3 +1149,14 @@ def register_cli(subparsers: Any) -> None:
     from .sensitivity import register_cli as _reg
 
     _reg(subparsers)
+
+
+def run_config(result: Any) -> UncertaintyResult | None:
+    """The uncertainty analysis configured in ``result.config`` (``None`` if none is configured).
+
+    Used by :mod:`aiindex.report` to add rank intervals to the HTML report.
+    """
+    cfg = result.config
+    if not cfg.uncertainty:
+        return None
+    return uncertainty(cfg)
