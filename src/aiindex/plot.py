@@ -83,7 +83,12 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
 
 
 def _finish(fig: Figure, title: str, source: str | None, save: str | Path | None) -> Figure:
-    fig.suptitle(title, fontsize=12, fontweight="bold", x=0.01, ha="left")
+    import textwrap
+
+    # a bold 12 pt character is about 0.11 in wide: wrap instead of running off the figure
+    width = max(30, int(fig.get_figwidth() / 0.115))
+    fig.suptitle(textwrap.fill(_drawable(title), width), fontsize=12, fontweight="bold",
+                 x=0.01, ha="left")
     if not source:
         from . import __version__
 
@@ -95,16 +100,46 @@ def _finish(fig: Figure, title: str, source: str | None, save: str | Path | None
     return fig
 
 
+_GLYPHS: dict[str, frozenset[int]] = {}
+
+
+def _drawable(text: str) -> str:
+    """``text`` without the characters the default font has no glyph for.
+
+    Names that mix scripts (e.g. "Industry and application (产业应用)") would otherwise be drawn
+    with empty boxes; an emptied bracket pair and doubled spaces are removed too. With a font
+    that covers the script configured in matplotlib, nothing is removed.
+    """
+    if text.isascii():
+        return text
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import FT2Font
+
+    path = findfont(FontProperties(family=rcParams["font.family"]))
+    if path not in _GLYPHS:
+        _GLYPHS[path] = frozenset(FT2Font(path).get_charmap())
+    have = _GLYPHS[path]
+    out = "".join(ch for ch in text if ord(ch) in have or ch in "\n\t")
+    if out == text:
+        return text
+    import re
+
+    out = re.sub(r"\(\s*\)|\[\s*\]", "", out)
+    out = re.sub(r"[ \t]{2,}", " ", out).strip()
+    return out or text
+
+
 def _labels(index: pd.Index, names: pd.Series | Mapping[str, str] | None,
             with_code: bool = False) -> list[str]:
     if names is None:
-        return [str(i) for i in index]
+        return [_drawable(str(i)) for i in index]
     nm = pd.Series(names) if not isinstance(names, pd.Series) else names
     out = []
     for i in index:
         n = nm.get(i)
         n = str(i) if n is None or (isinstance(n, float) and np.isnan(n)) else str(n)
-        out.append(f"{n} ({i})" if with_code and n != str(i) else n)
+        out.append(_drawable(f"{n} ({i})" if with_code and n != str(i) else n))
     return out
 
 
@@ -271,8 +306,15 @@ def rank_interval(
 
 def _rank_stats(obj: Any, node: str | None = None) -> pd.DataFrame:
     """Rank statistics (nominal, p5, p95, ...) from an uncertainty result or a DataFrame."""
+    alias = {"nominal_rank": "nominal", "p5_rank": "p5", "p95_rank": "p95",
+             "median_rank": "median"}
+
+    def _std(df: pd.DataFrame) -> pd.DataFrame:
+        ren = {a: b for a, b in alias.items() if a in df.columns and b not in df.columns}
+        return df.rename(columns=ren) if ren else df
+
     if isinstance(obj, pd.DataFrame):
-        return obj
+        return _std(obj)
     for attr in ("rank_stats", "rank_summary", "summary"):
         v = getattr(obj, attr, None)
         if callable(v):
@@ -280,6 +322,8 @@ def _rank_stats(obj: Any, node: str | None = None) -> pd.DataFrame:
                 v = v(node) if node is not None else v()
             except TypeError:
                 v = v()
+        if isinstance(v, pd.DataFrame):
+            v = _std(v)
         if isinstance(v, pd.DataFrame) and {"nominal", "p5", "p95"} <= set(v.columns):
             return v
         if isinstance(v, Mapping) and node is not None and node in v:
@@ -293,6 +337,11 @@ def plot_rank_intervals(uncertainty: Any, *, names: pd.Series | None = None,
                         save: str | Path | None = None) -> Figure:
     """:func:`rank_interval` of an uncertainty result (or a DataFrame of rank statistics)."""
     stats = _rank_stats(uncertainty, node)
+    nominal = getattr(uncertainty, "nominal", None)
+    if names is None:  # unit names of the nominal run, when the result carries one
+        names = getattr(nominal, "names", None)
+    if source is None and nominal is not None and hasattr(nominal, "config"):
+        source = _source_of(nominal)
     n_rep = getattr(uncertainty, "n", None) or getattr(uncertainty, "n_samples", None)
     title = "Rank uncertainty: nominal rank and 5–95% interval"
     if n_rep:
@@ -346,14 +395,14 @@ def radar(
         is_ref = str(lab).startswith("ref:") or (len(P) >= 2 and i == len(P) - 1)
         color = "#333333" if is_ref else PALETTE[i % (len(PALETTE) - 1)]
         ax.plot(a, closed, ls="--" if is_ref else styles[i % len(styles)], color=color, lw=1.8,
-                label=str(lab).removeprefix("ref:"))
+                label=_drawable(str(lab).removeprefix("ref:")))
         if not is_ref:
             ax.fill(a, closed, color=color, alpha=0.12)
     import textwrap
 
-    ax.set_xticks(ang, ["\n".join(textwrap.wrap((labels or {}).get(c, c), 14))
+    ax.set_xticks(ang, ["\n".join(textwrap.wrap(_drawable(str((labels or {}).get(c, c))), 14))
                         for c in P.columns], fontsize=8)
-    ax.tick_params(axis="x", pad=10)
+    ax.tick_params(axis="x", pad=16)
     ax.set_ylim(0, top)
     ax.set_rlabel_position(180.0 / k)  # radial labels between the first two axes
     ax.tick_params(axis="y", labelsize=7, labelcolor="#555555")
@@ -361,6 +410,9 @@ def radar(
     ax.set_title(f"radial axis: score ({unit})" if unit else "", fontsize=8, color="#555555",
                  pad=26)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    # constrained layout ignores the polar tick labels: keep room for the wrapped axis labels
+    # on both sides so that a left-hand label is not cut at the figure edge
+    fig.get_layout_engine().set(rect=(0.07, 0.0, 0.93, 1.0))
     return _finish(fig, title, source, save)
 
 
@@ -589,15 +641,37 @@ def sunburst(
                 if np.cos(np.radians(rot)) < 0:
                     rot += 180
                 fs = 8 if d == 1 else 7
-            ax.text(mid, r, str(c), rotation=rot, rotation_mode="anchor", ha="center",
-                    va="center", fontsize=fs, color="black")
-    ax.text(0, 0, str(framework.nodes[root].name or root), ha="center", va="center",
-            fontsize=9, fontweight="bold")
+            text = str(c)
+            if d == maxd and maxd > 1:
+                text = _wrap_code(text, 18)  # long metric codes stay inside the outer ring
+            elif d == 1:
+                text = f"{text}\n{100 * float(ew[c]):.0f}%"  # dimension share of the index
+            ax.text(mid, r, text, rotation=rot, rotation_mode="anchor", ha="center",
+                    va="center", fontsize=fs, color="black", linespacing=1.0)
+    # the hole is small: the full name is in the title, the centre shows the code
+    rname = _drawable(str(framework.nodes[root].name or root))
+    ax.text(0, 0, rname if len(rname) <= 12 else str(root), ha="center", va="center",
+            fontsize=8, fontweight="bold")
     ax.set_ylim(0, 0.6 + maxd * ring_w)
     ax.set_axis_off()
     ax.set_title("angle ∝ effective weight (share of the index, %); rings = levels",
                  fontsize=8, color="#555555")
     return _finish(fig, title, source, save)
+
+
+def _wrap_code(code: str, width: int) -> str:
+    """Break a long code into lines of at most ``width`` characters after ``_``, ``-`` or ``.``."""
+    if len(code) <= width:
+        return code
+    import re
+
+    parts = re.findall(r"[^_.\-]+[_.\-]?|[_.\-]", code)
+    lines: list[str] = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 def plot_framework(obj: Result | Framework, *, save: str | Path | None = None) -> Figure:
@@ -730,7 +804,21 @@ def sensitivity_bar(
     return _finish(fig, title, source, save)
 
 
-def _sens_table(obj: Any) -> pd.DataFrame:
+def _one_output(df: pd.DataFrame, output: str | None) -> pd.DataFrame:
+    """Rows of one output of a tidy table (``output, factor, ...``), indexed by factor."""
+    if not {"output", "factor"} <= set(df.columns):
+        return df
+    outs = list(dict.fromkeys(df["output"].astype(str)))
+    if output is None:
+        output = "mean_abs_rank_shift" if "mean_abs_rank_shift" in outs else outs[0]
+    if output not in outs:
+        raise DataError(f"plot_sensitivity: unknown output {output!r}; have {outs}")
+    t = df[df["output"].astype(str) == output].set_index("factor").drop(columns="output")
+    t.attrs["output"] = output
+    return t
+
+
+def _sens_table(obj: Any, output: str | None = None) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         df = obj
     else:
@@ -747,6 +835,7 @@ def _sens_table(obj: Any) -> pd.DataFrame:
                 break
         if df is None:
             raise DataError(f"plot_sensitivity: cannot find sensitivity indices in {type(obj).__name__}")
+    df = _one_output(df, output)
     ren = {}
     for c in df.columns:
         lc = str(c).lower()
@@ -759,11 +848,17 @@ def _sens_table(obj: Any) -> pd.DataFrame:
     return df.rename(columns=ren)
 
 
-def plot_sensitivity(sensitivity: Any, *, source: str | None = None,
+def plot_sensitivity(sensitivity: Any, *, output: str | None = None, source: str | None = None,
                      save: str | Path | None = None) -> Figure:
-    """:func:`sensitivity_bar` of a sensitivity result (or a DataFrame of indices)."""
-    df = _sens_table(sensitivity)
-    target = getattr(sensitivity, "target", None) or getattr(sensitivity, "output", None)
+    """:func:`sensitivity_bar` of a sensitivity result (or a DataFrame of indices).
+
+    A tidy table with ``output`` and ``factor`` columns (as
+    :attr:`aiindex.sensitivity.SensitivityResult.indices`) is reduced to ``output`` (default
+    ``mean_abs_rank_shift`` when present, else the first output).
+    """
+    df = _sens_table(sensitivity, output)
+    target = (df.attrs.get("output") or getattr(sensitivity, "target", None)
+              or getattr(sensitivity, "output", None))
     t = "Sensitivity of the ranks to each choice (Sobol indices)"
     if isinstance(target, str):
         t += f" — output: {target}"
