@@ -122,3 +122,24 @@ def test_import_is_light():
     code = "import sys, aiindex; print(any(m in sys.modules for m in ('matplotlib', 'openpyxl', 'dask')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_group_ranks(asem_cfg):
+    res = aiindex.run(asem_cfg)
+    gr = res.group_ranks("EurAsia_group")
+    grp = res.groups["EurAsia_group"]
+    for g in ("Asia", "Europe"):
+        sub = res.scores.loc[grp == g, "Index"]
+        assert gr.loc[sub.idxmax(), "Index"] == 1
+        assert sorted(gr.loc[grp == g, "Index"].astype(int)) == list(range(1, len(sub) + 1))
+    with pytest.raises(aiindex.ConfigError, match="unknown group column"):
+        res.group_ranks("nope")
+
+
+def test_excel_input_equals_csv(asem_cfg, asem_dir, tmp_path):
+    pytest.importorskip("openpyxl")
+    df = pd.read_csv(asem_dir / "iData.csv")
+    df.to_excel(tmp_path / "iData.xlsx", index=False)
+    a = aiindex.run(asem_cfg)
+    b = aiindex.run(asem_cfg, data=tmp_path / "iData.xlsx")
+    np.testing.assert_allclose(b.index.sort_index(), a.index.sort_index(), rtol=0, atol=1e-9)

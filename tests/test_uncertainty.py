@@ -297,3 +297,19 @@ def test_cli_uncertainty(tmp_path, asem_dir, capsys):
     stats = pd.read_csv(tmp_path / "rank_stats.csv", index_col=0)
     assert len(stats) == 51 and (stats["p5_rank"] <= stats["p95_rank"]).all()
     assert (tmp_path / "design.csv").exists()
+
+
+def test_tier_probabilities_on_the_default_index():
+    """The bundled default configures tiers: probabilities per unit sum to 1, nominal tiers match."""
+    import aiindex
+    from aiindex.defaults import default_config_path
+    from aiindex.uncertainty import uncertainty
+
+    res = uncertainty(default_config_path(), n=300, seed=5)
+    tp = res.tier_probabilities
+    assert tp is not None and len(tp) == 46
+    pcols = [c for c in tp.columns if c.startswith("p_tier_")]
+    np.testing.assert_allclose(tp[pcols].sum(axis=1), 1.0)
+    nominal = aiindex.run().tiers  # the published-style tiers (after the refinement rules)
+    assert (tp["nominal_tier"].astype(int) == nominal.reindex(tp.index).astype(int)).all()
+    assert tp.loc["USA", "p_tier_1"] == 1.0

@@ -364,6 +364,21 @@ class Result:
         """Effective weight of every node in the index."""
         return self.framework.effective_weights()
 
+    def group_ranks(self, group: str) -> pd.DataFrame:
+        """Ranks of ``scores`` within the unit groups of column ``group`` (e.g. an income group).
+
+        Raises
+        ------
+        ConfigError
+            If ``group`` is not a group column of the data.
+        """
+        from .ranks import rank_within
+
+        if self.groups is None or group not in self.groups.columns:
+            have = [] if self.groups is None else list(self.groups.columns)
+            raise ConfigError(f"unknown group column {group!r}; group columns: {have}")
+        return rank_within(self.scores, self.groups[group].reindex(self.scores.index))
+
     def metric_ranks(self) -> pd.DataFrame:
         """Ranks of the normalised metrics (1 = best)."""
         from .ranks import rank
