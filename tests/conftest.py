@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # pragma: no cover
+    import aiindex
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -31,3 +35,16 @@ def asem_dir() -> Path:
 def gii_dir() -> Path:
     """Folder of the GII score data."""
     return shared_path("gii")
+
+
+@pytest.fixture(scope="module")
+def asem() -> aiindex.Result:
+    """The ASEM example (configs/asem.yaml) run with 4 Jenks tiers (one run per test module).
+
+    A test module may override it with its own ``asem`` fixture (test_explore.py does).
+    """
+    import aiindex  # noqa: F811 - imported lazily so that collecting tests stays light
+
+    shared_path("asem", "iData.csv")
+    return aiindex.run(ROOT / "configs" / "asem.yaml",
+                       overrides={"tiers": {"method": "jenks", "k": 4}})

@@ -15,17 +15,6 @@ from aiindex.errors import AIIndexError  # noqa: E402
 from aiindex.excel import results_table, to_excel  # noqa: E402
 from aiindex.spec import load_yaml  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def asem() -> aiindex.Result:
-    from conftest import shared_path
-
-    shared_path("asem", "iData.csv")
-    return aiindex.run(ROOT / "configs" / "asem.yaml",
-                       overrides={"tiers": {"method": "jenks", "k": 4}})
-
 
 @pytest.fixture(scope="module")
 def book(asem, tmp_path_factory) -> tuple[Path, dict[str, pd.DataFrame]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,8 +14,6 @@ pytest.importorskip("matplotlib")
 import aiindex  # noqa: E402
 from aiindex import plot  # noqa: E402
 from aiindex.errors import AIIndexError, ConfigError, DataError  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def synthetic_config() -> dict:
@@ -46,15 +43,6 @@ def synthetic_data(seed: int = 1) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def syn() -> aiindex.Result:
     return aiindex.run(synthetic_config(), data=synthetic_data())
-
-
-@pytest.fixture(scope="module")
-def asem() -> aiindex.Result:
-    from conftest import shared_path
-
-    shared_path("asem", "iData.csv")
-    return aiindex.run(ROOT / "configs" / "asem.yaml",
-                       overrides={"tiers": {"method": "jenks", "k": 4}})
 
 
 def _ytick_text(fig) -> list[str]:

@@ -23,15 +23,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def asem() -> aiindex.Result:
-    from conftest import shared_path
-
-    shared_path("asem", "iData.csv")
-    return aiindex.run(ROOT / "configs" / "asem.yaml",
-                       overrides={"tiers": {"method": "jenks", "k": 4}})
-
-
-@pytest.fixture(scope="module")
 def page(asem, tmp_path_factory) -> Path:
     rk = asem.ranks["Index"].astype(float)
     unc = pd.DataFrame({"nominal": rk, "p5": (rk - 2).clip(lower=1), "p95": rk + 3})

@@ -803,10 +803,9 @@ def audit(config_or_result: Any, *, method: Method = "pearson", threshold: float
 
 # ------------------------------------------------------------------------------------- CLI
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from .cli import parse_set
-    from .pipeline import run
+    from .cli import run_from_args
 
-    res = run(args.config, data=args.data, overrides=parse_set(args.set))
+    res = run_from_args(args)
     rep = audit(res, method=args.method, threshold=args.threshold)
     print(f"Audit of {res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} "
           f"metrics" + (f", year {res.year}" if res.year is not None else ""))
@@ -819,13 +818,12 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add ``aiindex audit CONFIG [--out DIR] [--method M] [--threshold T]``."""
+    from .cli import add_config_arguments
+
     p = subparsers.add_parser("audit", help="statistical audit: correlations, Cronbach's alpha, "
                               "PCA, flagged pairs")
-    p.add_argument("config")
-    p.add_argument("--data", help="data file replacing the config's data")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    add_config_arguments(p, out_help="folder for audit_*.csv")
     p.add_argument("--method", choices=list(_METHODS), default="pearson")
     p.add_argument("--threshold", type=float, default=0.9,
                    help="flag sibling pairs correlated above this (default 0.9)")
-    p.add_argument("--out", help="folder for audit_*.csv")
     p.set_defaults(func=_cmd_audit)

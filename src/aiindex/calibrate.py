@@ -719,15 +719,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add ``aiindex calibrate CONFIG --published FILE.csv [--level N] [--scale S]``."""
+    from .cli import add_config_arguments
+
     p = subparsers.add_parser("calibrate", help="fit weights that reproduce published scores")
-    p.add_argument("config")
+    add_config_arguments(p, out_help="write the fitted weights as a YAML config fragment")
     p.add_argument("--published", required=True, help="CSV with columns uCode,score")
     p.add_argument("--level", type=int, default=None,
                    help="level whose weights are fitted (default: the whole tree)")
     p.add_argument("--scale", default="none", choices=[*_SCALES, "auto"])
     p.add_argument("--tol", type=float, default=0.05,
                    help="tolerance per target when there are few published scores")
-    p.add_argument("--data", help="data file replacing the config's data")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE")
-    p.add_argument("--out", help="write the fitted weights as a YAML config fragment")
     p.set_defaults(func=cmd_calibrate)

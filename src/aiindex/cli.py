@@ -12,11 +12,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AIIndexError
 
-__all__ = ["main", "parse_set", "COMMAND_MODULES"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Result
+
+__all__ = ["main", "parse_set", "add_config_arguments", "run_from_args", "COMMAND_MODULES"]
 
 #: modules that contribute sub-commands via ``register_cli(subparsers)``
 COMMAND_MODULES = (
@@ -50,6 +53,45 @@ def parse_set(items: Sequence[str] | None) -> dict[str, Any]:
     return out
 
 
+def add_config_arguments(p: argparse.ArgumentParser, *, optional: bool = False,
+                         config_help: str | None = None, overrides: bool = True,
+                         out_help: str | None = None, out_default: str | None = None) -> None:
+    """Add the arguments every config-running sub-command shares.
+
+    Parameters
+    ----------
+    p
+        The sub-command's parser.
+    optional
+        The ``config`` positional may be left out (``None``: the bundled example).
+    config_help
+        Help of the ``config`` positional (a default text when ``optional``).
+    overrides
+        Add ``--set KEY=VALUE`` (repeatable; read with :func:`parse_set`).
+    out_help, out_default
+        Add ``--out`` with this help and default when ``out_help`` is given.
+    """
+    if optional:
+        p.add_argument("config", nargs="?", default=None,
+                       help=config_help or "config YAML (default: the bundled example)")
+    else:
+        p.add_argument("config", help=config_help)
+    p.add_argument("--data", default=None, help="data file replacing the config's data")
+    if overrides:
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a config key, e.g. --set normalize.method=zscore")
+    if out_help is not None:
+        p.add_argument("--out", default=out_default, help=out_help)
+
+
+def run_from_args(args: argparse.Namespace) -> Result:
+    """Run ``args.config`` (default: the bundled example) with ``args.data`` and ``--set``."""
+    from .pipeline import run
+
+    return run(resolve_config_arg(args.config), data=args.data,
+               overrides=parse_set(getattr(args, "set", None)))
+
+
 def _fmt_table(df, decimals: int = 2, max_rows: int | None = None) -> str:
     import pandas as pd
 
@@ -62,9 +104,7 @@ def _fmt_table(df, decimals: int = 2, max_rows: int | None = None) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``aiindex run``: run a config and print the ranked table."""
-    from .pipeline import run
-
-    res = run(args.config, data=args.data, overrides=parse_set(args.set))
+    res = run_from_args(args)
     print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
           + (f", year {res.year}" if res.year is not None else ""))
     print(_fmt_table(res.table(), max_rows=args.top))
@@ -94,10 +134,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """``aiindex stats``: per-metric statistics and per-unit availability of one stage."""
-    from .pipeline import run
     from .stats import metric_stats, unit_availability
 
-    res = run(args.config, data=args.data, overrides=parse_set(args.set))
+    res = run_from_args(args)
     if args.stage not in res.stages:
         raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")
     X = res.stages[args.stage][res.framework.metrics]
@@ -124,26 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="run an index and print the ranked table")
-    p.add_argument("config", nargs="?", default=None,
-                   help="config YAML (default: the bundled Global AI Innovation Index example)")
-    p.add_argument("--data", help="data file replacing the config's data")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a config key, e.g. --set normalize.method=zscore")
-    p.add_argument("--out", help="folder for scores.csv, ranks.csv and one CSV per stage")
+    add_config_arguments(
+        p, optional=True,
+        config_help="config YAML (default: the bundled Global AI Innovation Index example)",
+        out_help="folder for scores.csv, ranks.csv and one CSV per stage")
     p.add_argument("--top", type=int, default=None, help="print only the first N rows")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check a config and its data; list every problem")
-    p.add_argument("config")
-    p.add_argument("--data", help="data file replacing the config's data")
+    add_config_arguments(p, overrides=False)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("stats", help="per-metric statistics and per-unit data availability")
-    p.add_argument("config", nargs="?", default=None)
-    p.add_argument("--data", help="data file replacing the config's data")
+    add_config_arguments(p, optional=True, out_help="folder for the CSV tables")
     p.add_argument("--stage", default="raw", help="stage table to describe (default: raw)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE")
-    p.add_argument("--out", help="folder for the CSV tables")
     p.set_defaults(func=cmd_stats)
 
     for mod in COMMAND_MODULES:

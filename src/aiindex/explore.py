@@ -154,7 +154,6 @@ def write_explorer(result: Result, path: str | Path) -> Path:
     pathlib.Path
         The file written.
     """
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(explorer_html(result), encoding="utf-8")
-    return p
+    from .report import _write_text
+
+    return _write_text(path, explorer_html(result))

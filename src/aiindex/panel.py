@@ -526,17 +526,16 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add ``aiindex trends CONFIG [--years ...] [--bounds ...] [--gap A B] [--out DIR]``."""
+    from .cli import add_config_arguments
+
     p = subparsers.add_parser("trends", help="run a config over a panel: trends, rank changes, "
                               "gaps between units")
-    p.add_argument("config")
+    add_config_arguments(p, out_help="folder for panel_*.csv, trends.csv, gap_A_B.csv")
     p.add_argument("--years", type=int, nargs="+", help="years to run (default: all)")
     p.add_argument("--bounds", choices=["per_year", "pooled"], default=None,
                    help="normalisation bounds (default: config normalize.pooled, else per_year)")
     p.add_argument("--gap", nargs=2, metavar=("A", "B"), help="score gap A − B by year")
     p.add_argument("--node", help="node to follow (default: the index)")
-    p.add_argument("--data", help="data file replacing the config's data")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
     p.add_argument("--top", type=int, default=None, help="print only the first N rows")
     p.add_argument("--plot", action="store_true", help="with --gap and --out: save a PNG chart")
-    p.add_argument("--out", help="folder for panel_*.csv, trends.csv, gap_A_B.csv")
     p.set_defaults(func=_cmd_trends)

@@ -164,6 +164,30 @@ def _as_series(x: Any, what: str) -> pd.Series:
     return x.astype("float64")
 
 
+def _polar_axes(fig: Figure) -> Any:
+    """A polar axes of ``fig`` starting at 12 o'clock and running clockwise."""
+    ax = fig.add_subplot(projection="polar")
+    ax.set_theta_offset(np.pi / 2)
+    ax.set_theta_direction(-1)
+    return ax
+
+
+def _colorbar(fig: Figure, im: Any, ax: Any, label: str) -> None:
+    """A slim labelled colour bar for the image ``im`` beside ``ax``."""
+    cb = fig.colorbar(im, ax=ax, shrink=0.6, pad=0.01)
+    cb.set_label(label, fontsize=8)
+    cb.ax.tick_params(labelsize=7)
+
+
+def _category_xticks(ax: Any, labels: Sequence[str], *, rotate_above: int,
+                     rotation: float) -> None:
+    """One x tick per category; labels turned by ``rotation`` degrees (right-aligned) when
+    there are more than ``rotate_above`` of them."""
+    turn = len(labels) > rotate_above
+    ax.set_xticks(np.arange(len(labels)), labels, rotation=rotation if turn else 0,
+                  ha="right" if turn else "center")
+
+
 def _unit_of(result: Result) -> str:
     n = result.config.normalize
     if n.method in ("minmax", "n_minmax"):
@@ -382,9 +406,7 @@ def radar(
     k = P.shape[1]
     ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
     fig = _figure(7.0, 6.4)
-    ax = fig.add_subplot(projection="polar")
-    ax.set_theta_offset(np.pi / 2)
-    ax.set_theta_direction(-1)
+    ax = _polar_axes(fig)
     top = vmax if vmax is not None else float(np.ceil(np.nanmax(P.to_numpy()) / 10.0) * 10.0)
     top = top if top > 0 else 1.0
     styles = ["-", "-", "-", "-", "-", "-"]
@@ -517,8 +539,8 @@ def score_heatmap(
     im = ax.imshow(np.ma.masked_invalid(S.to_numpy()), aspect="auto", cmap="cividis",
                    interpolation="nearest")
     ax.set_yticks(np.arange(n), _labels(S.index, names))
-    ax.set_xticks(np.arange(k), [(col_labels or {}).get(c, c) for c in S.columns],
-                  rotation=45 if k > 4 else 0, ha="right" if k > 4 else "center")
+    _category_xticks(ax, [(col_labels or {}).get(c, c) for c in S.columns], rotate_above=4,
+                     rotation=45)
     ax.tick_params(axis="y", labelsize=7 if n > 30 else 8)
     ax.tick_params(axis="x", labelsize=7 if k > 20 else 8)
     ax.set_xlabel("Node of the framework")
@@ -535,9 +557,7 @@ def score_heatmap(
                 if np.isfinite(v):
                     ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=5.5,
                             color="black" if v > mid else "white")
-    cb = fig.colorbar(im, ax=ax, shrink=0.6, pad=0.01)
-    cb.set_label(f"Score ({unit})" if unit else "Score", fontsize=8)
-    cb.ax.tick_params(labelsize=7)
+    _colorbar(fig, im, ax, f"Score ({unit})" if unit else "Score")
     return _finish(fig, title, source, save)
 
 
@@ -610,9 +630,7 @@ def sunburst(
         i += 1
     maxd = max(depth.values())
     fig = _figure(8.0, 8.0)
-    ax = fig.add_subplot(projection="polar")
-    ax.set_theta_offset(np.pi / 2)
-    ax.set_theta_direction(-1)
+    ax = _polar_axes(fig)
     dims = framework.dimensions
     base = {d: PALETTE[i % (len(PALETTE) - 1)] for i, d in enumerate(dims)}
     from matplotlib.colors import to_rgb
@@ -632,15 +650,11 @@ def sunburst(
             deg = np.degrees(mid)
             # radial text on the outer ring, tangential on inner rings
             if d == maxd and maxd > 1:
-                rot = 90 - deg
-                if np.cos(np.radians(rot)) < 0:
-                    rot += 180
-                fs = 6
+                rot, fs = 90 - deg, 6
             else:
-                rot = -deg
-                if np.cos(np.radians(rot)) < 0:
-                    rot += 180
-                fs = 8 if d == 1 else 7
+                rot, fs = -deg, 8 if d == 1 else 7
+            if np.cos(np.radians(rot)) < 0:  # never upside down
+                rot += 180
             text = str(c)
             if d == maxd and maxd > 1:
                 text = _wrap_code(text, 18)  # long metric codes stay inside the outer ring
@@ -708,8 +722,7 @@ def correlation_heatmap(
     im = ax.imshow(np.ma.masked_invalid(C.to_numpy()), aspect="auto", cmap="PuOr", vmin=-1,
                    vmax=1, interpolation="nearest")
     ax.set_yticks(np.arange(n), [str(i) for i in C.index])
-    ax.set_xticks(np.arange(k), [str(c) for c in C.columns], rotation=45 if k > 4 else 0,
-                  ha="right" if k > 4 else "center")
+    _category_xticks(ax, [str(c) for c in C.columns], rotate_above=4, rotation=45)
     ax.tick_params(axis="y", labelsize=7 if n > 30 else 8)
     ax.tick_params(axis="x", labelsize=8)
     ax.set_xlabel(col_label)
@@ -726,9 +739,7 @@ def correlation_heatmap(
         H = highlight.reindex(index=C.index, columns=C.columns).fillna(False).to_numpy(bool)
         for i, j in zip(*np.nonzero(H), strict=True):
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=1.2))
-    cb = fig.colorbar(im, ax=ax, shrink=0.6, pad=0.01)
-    cb.set_label("Pearson correlation (–1 to 1)", fontsize=8)
-    cb.ax.tick_params(labelsize=7)
+    _colorbar(fig, im, ax, "Pearson correlation (–1 to 1)")
     return _finish(fig, title, source, save)
 
 
@@ -792,8 +803,7 @@ def sensitivity_bar(
             err = np.vstack([lo.to_numpy(), hi.to_numpy()])
         ax.bar(x + off, df[col], width=wdt, color=color, label=lab, yerr=err, capsize=3,
                error_kw={"lw": 1, "ecolor": "#333333"})
-    ax.set_xticks(x, [str(i) for i in df.index], rotation=30 if k > 5 else 0,
-                  ha="right" if k > 5 else "center")
+    _category_xticks(ax, [str(i) for i in df.index], rotate_above=5, rotation=30)
     ax.set_xlabel("Input factor (uncertain choice)")
     ax.set_ylabel(f"{ylabel} (0–1)")
     ax.axhline(0, color="#999999", lw=0.6)

@@ -20,6 +20,7 @@ import base64
 import html
 import importlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -211,41 +212,47 @@ def _availability_section(result: Result) -> str:
     return "".join(parts)
 
 
-def _uncertainty_section(unc: Any, result: Result) -> str:
-    from .plot import _rank_stats, plot_rank_intervals
-
-    parts = ["<h2 id='uncertainty'>Uncertainty</h2>"]
-    fig, err = _try(plot_rank_intervals, unc, names=result.names, source=_src(result))
+def _analysis_section(heading: str, chart: tuple[Any, str | None], img: tuple[str, str, str],
+                      what: str, table: Callable[[], pd.DataFrame], *, tid: str,
+                      decimals: int) -> str:
+    """An analysis section: ``heading``, the chart (``_try``'s ``(figure, error)``) drawn with
+    ``img`` = (alt, caption, id) or a note naming ``what`` chart is missing, then the table
+    ``table()`` (or the error text)."""
+    parts = [heading]
+    fig, err = chart
     if fig is not None:
-        parts.append(_img(fig, "rank intervals", "Nominal rank (dot), median (tick) and 5–95% "
-                          "rank interval (bar) over the Monte Carlo replications.", "fig-unc"))
+        parts.append(_img(fig, *img))
         _close(fig)
     else:
-        parts.append(f"<p class='note'>Rank-interval chart not available: {html.escape(err or '')}</p>")
+        parts.append(f"<p class='note'>{what} chart not available: {html.escape(err or '')}</p>")
     try:
-        st = _rank_stats(unc)
-        parts.append(_table(st.rename_axis("uCode"), tid="uncertainty-table", decimals=1))
+        parts.append(_table(table(), tid=tid, decimals=decimals))
     except Exception as exc:  # noqa: BLE001
         parts.append(f"<p class='note'>{html.escape(str(exc))}</p>")
     return "".join(parts)
+
+
+def _uncertainty_section(unc: Any, result: Result) -> str:
+    from .plot import _rank_stats, plot_rank_intervals
+
+    return _analysis_section(
+        "<h2 id='uncertainty'>Uncertainty</h2>",
+        _try(plot_rank_intervals, unc, names=result.names, source=_src(result)),
+        ("rank intervals", "Nominal rank (dot), median (tick) and 5–95% rank interval (bar) "
+         "over the Monte Carlo replications.", "fig-unc"),
+        "Rank-interval", lambda: _rank_stats(unc).rename_axis("uCode"),
+        tid="uncertainty-table", decimals=1)
 
 
 def _sensitivity_section(sens: Any, result: Result) -> str:
     from .plot import _sens_table, plot_sensitivity
 
-    parts = ["<h2 id='sensitivity'>Sensitivity</h2>"]
-    fig, err = _try(plot_sensitivity, sens, source=_src(result))
-    if fig is not None:
-        parts.append(_img(fig, "sensitivity indices", "First-order and total sensitivity "
-                          "indices of each uncertain choice.", "fig-sens"))
-        _close(fig)
-    else:
-        parts.append(f"<p class='note'>Sensitivity chart not available: {html.escape(err or '')}</p>")
-    try:
-        parts.append(_table(_sens_table(sens), tid="sensitivity-table", decimals=3))
-    except Exception as exc:  # noqa: BLE001
-        parts.append(f"<p class='note'>{html.escape(str(exc))}</p>")
-    return "".join(parts)
+    return _analysis_section(
+        "<h2 id='sensitivity'>Sensitivity</h2>",
+        _try(plot_sensitivity, sens, source=_src(result)),
+        ("sensitivity indices", "First-order and total sensitivity indices of each uncertain "
+         "choice.", "fig-sens"),
+        "Sensitivity", lambda: _sens_table(sens), tid="sensitivity-table", decimals=3)
 
 
 def _src(result: Result) -> str:
@@ -362,24 +369,24 @@ def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
     pathlib.Path
         The file written.
     """
+    return _write_text(path, report_html(result, uncertainty=uncertainty,
+                                         sensitivity=sensitivity, title=title, charts=charts))
+
+
+def _write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path``, creating its folder; return the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(report_html(result, uncertainty=uncertainty, sensitivity=sensitivity,
-                             title=title, charts=charts), encoding="utf-8")
+    p.write_text(text, encoding="utf-8")
     return p
 
 
 # --------------------------------------------------------------------------------------- CLI
-def _run_from_args(args: argparse.Namespace) -> Result:
-    from .cli import parse_set, resolve_config_arg
-    from .pipeline import run
-
-    return run(resolve_config_arg(args.config), data=args.data, overrides=parse_set(args.set))
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     """``aiindex report CONFIG --out report.html``."""
-    res = _run_from_args(args)
+    from .cli import run_from_args
+
+    res = run_from_args(args)
     p = write_report(res, args.out, charts=not args.no_charts)
     print(f"wrote {p}")
     return 0
@@ -387,9 +394,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``aiindex export CONFIG --xlsx FILE``."""
+    from .cli import run_from_args
     from .excel import to_excel
 
-    res = _run_from_args(args)
+    res = run_from_args(args)
     written = []
     if args.xlsx:
         written.append(to_excel(res, args.xlsx))
@@ -404,9 +412,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     """``aiindex explore CONFIG --out explorer.html``."""
+    from .cli import run_from_args
     from .explore import write_explorer
 
-    res = _run_from_args(args)
+    res = run_from_args(args)
     p = write_explorer(res, args.out)
     print(f"wrote {p}")
     return 0
@@ -414,27 +423,21 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add the ``report``, ``export`` and ``explore`` sub-commands."""
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("config", nargs="?", default=None,
-                       help="config YAML (default: the bundled example)")
-        p.add_argument("--data", help="data file replacing the config's data")
-        p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                       help="override a config key, e.g. --set normalize.method=zscore")
+    from .cli import add_config_arguments
 
     p = subparsers.add_parser("report", help="write a self-contained HTML report")
-    common(p)
-    p.add_argument("--out", default="report.html", help="output HTML file (default report.html)")
+    add_config_arguments(p, optional=True, out_help="output HTML file (default report.html)",
+                         out_default="report.html")
     p.add_argument("--no-charts", action="store_true", help="leave the charts out")
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser("export", help="export every stage to an Excel workbook")
-    common(p)
+    add_config_arguments(p, optional=True)
     p.add_argument("--xlsx", help="output .xlsx file")
     p.add_argument("--csv", help="also write CSV files to this folder")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("explore", help="write the interactive weight explorer (HTML)")
-    common(p)
-    p.add_argument("--out", default="explorer.html", help="output HTML file (default explorer.html)")
+    add_config_arguments(p, optional=True, out_help="output HTML file (default explorer.html)",
+                         out_default="explorer.html")
     p.set_defaults(func=cmd_explore)

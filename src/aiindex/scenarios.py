@@ -276,11 +276,11 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add the ``whatif`` sub-command."""
+    from .cli import add_config_arguments
+
     p = subparsers.add_parser("whatif", help="run what-if scenarios (YAML overlays) against "
                               "the base index")
-    p.add_argument("config")
+    add_config_arguments(p, overrides=False, out_help="folder for whatif.csv")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
-    p.add_argument("--data", default=None)
-    p.add_argument("--out", help="folder for whatif.csv")
     p.add_argument("--top", type=int, default=10, help="movers printed per scenario")
     p.set_defaults(func=cmd_whatif)

@@ -302,15 +302,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add the ``sensitivity`` sub-command (called by :func:`aiindex.uncertainty.register_cli`)."""
+    from .cli import add_config_arguments
+
     p = subparsers.add_parser("sensitivity", help="Sobol' first/total-order indices of the "
                               "uncertainty factors")
-    p.add_argument("config")
+    add_config_arguments(p, overrides=False, out_help="folder for sobol_indices.csv")
     p.add_argument("--n", type=int, default=None, help="base sample size (power of 2)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--units", nargs="*", default=None, help="units whose rank is an output")
     p.add_argument("--measure", choices=["rank", "score"], default=None)
-    p.add_argument("--data", default=None)
-    p.add_argument("--out", help="folder for sobol_indices.csv")
     p.set_defaults(func=cmd_sensitivity)
 
 

@@ -42,6 +42,19 @@ def _clean(x: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
     return a[~np.isnan(a)]
 
 
+def _deviations(x: Sequence[float] | np.ndarray | pd.Series, stat: str,
+                min_n: int) -> tuple[np.ndarray, np.floating]:
+    """Deviations from the mean of the non-missing values of ``x`` and their sum of squares.
+
+    Raises :class:`DataError` naming ``stat`` with fewer than ``min_n`` non-missing values.
+    """
+    a = _clean(x)
+    if a.size < min_n:
+        raise DataError(f"{stat} needs at least {min_n} non-missing values, got {a.size}")
+    d = a - a.mean()
+    return d, np.sum(d**2)
+
+
 def skewness(x: Sequence[float] | np.ndarray | pd.Series) -> float:
     """Type-2 sample skewness, exactly as COINr's ``skew(x, na.rm = TRUE)``.
 
@@ -60,14 +73,10 @@ def skewness(x: Sequence[float] | np.ndarray | pd.Series) -> float:
     DataError
         Fewer than 3 non-missing values (COINr stops with the same condition).
     """
-    a = _clean(x)
-    n = a.size
-    if n < 3:
-        raise DataError(f"skewness needs at least 3 non-missing values, got {n}")
-    d = a - a.mean()
-    s2 = np.sum(d**2)
+    d, s2 = _deviations(x, "skewness", 3)
     if s2 == 0:
         return float("nan")
+    n = d.size
     g = np.sqrt(n) * np.sum(d**3) / s2**1.5
     return float(g * np.sqrt(n * (n - 1)) / (n - 2))
 
@@ -90,14 +99,10 @@ def kurtosis(x: Sequence[float] | np.ndarray | pd.Series) -> float:
     DataError
         Fewer than 4 non-missing values (COINr stops with the same condition).
     """
-    a = _clean(x)
-    n = a.size
-    if n < 4:
-        raise DataError(f"kurtosis needs at least 4 non-missing values, got {n}")
-    d = a - a.mean()
-    s2 = np.sum(d**2)
+    d, s2 = _deviations(x, "kurtosis", 4)
     if s2 == 0:
         return float("nan")
+    n = d.size
     r = n * np.sum(d**4) / s2**2
     return float(((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3)))
 

@@ -197,23 +197,21 @@ def winsorise_values(
     def below() -> bool:
         return True if winmax is None else nwin < winmax
 
+    def clip_extreme(high: bool) -> np.ndarray:
+        """Set every value equal to the highest (lowest) one to the next highest (lowest)."""
+        idx = np.flatnonzero(x == (np.nanmax(x) if high else np.nanmin(x)))
+        rest = obs.copy()
+        rest[idx] = False
+        if not rest.any():
+            raise MethodError(f"winsorisation of metric {metric!r}: no value left to clip to")
+        x[idx] = np.max(x[rest]) if high else np.min(x[rest])
+        return idx
+
     while ((not passing) or force_win) and below():
         if skewness(x) >= 0:
-            top = np.nanmax(x)
-            imax = np.flatnonzero(x == top)
-            rest = obs.copy()
-            rest[imax] = False
-            if not rest.any():
-                raise MethodError(f"winsorisation of metric {metric!r}: no value left to clip to")
-            x[imax] = np.max(x[rest])
+            imax = clip_extreme(high=True)
         else:
-            bot = np.nanmin(x)
-            imin = np.flatnonzero(x == bot)
-            rest = obs.copy()
-            rest[imin] = False
-            if not rest.any():
-                raise MethodError(f"winsorisation of metric {metric!r}: no value left to clip to")
-            x[imin] = np.min(x[rest])
+            imin = clip_extreme(high=False)
         nwin = int(imax.size + imin.size)
         passing, _, _ = check_skew_kurt(x, skew_thresh=skew_thresh, kurt_thresh=kurt_thresh)
         if passing is None:
@@ -224,23 +222,24 @@ def winsorise_values(
     return x, nwin, imax, imin
 
 
-def _log_ct_array(a: np.ndarray, metric: str) -> np.ndarray:
+def _log_range(a: np.ndarray, method: str, metric: str) -> tuple[np.floating, np.floating]:
+    """``(min, max)`` of ``a`` (NaN ignored); a :class:`MethodError` if the column is constant."""
     mn, mx = np.nanmin(a), np.nanmax(a)
     if mx == mn:
         raise MethodError(
-            f"log transform (log_ct) of metric {metric!r}: the column is constant ({mn!r}), "
+            f"log transform ({method}) of metric {metric!r}: the column is constant ({mn!r}), "
             "its log transform is undefined"
         )
+    return mn, mx
+
+
+def _log_ct_array(a: np.ndarray, metric: str) -> np.ndarray:
+    mn, mx = _log_range(a, "log_ct", metric)
     return np.log(a - mn + 0.01 * (mx - mn))
 
 
 def _log_gii_array(a: np.ndarray, metric: str) -> np.ndarray:
-    mn, mx = np.nanmin(a), np.nanmax(a)
-    if mx == mn:
-        raise MethodError(
-            f"log transform (log_gii) of metric {metric!r}: the column is constant ({mn!r}), "
-            "its log transform is undefined"
-        )
+    mn, mx = _log_range(a, "log_gii", metric)
     if mx < 1:
         raise MethodError(
             f"log transform (log_gii) of metric {metric!r}: max(x) = {mx!r} < 1 would reverse "

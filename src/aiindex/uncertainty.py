@@ -1135,14 +1135,15 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
 
 def register_cli(subparsers: Any) -> None:
     """Add the ``uncertainty`` and ``sensitivity`` sub-commands."""
+    from .cli import add_config_arguments
+
     p = subparsers.add_parser("uncertainty", help="Monte Carlo rank intervals over the "
                               "config's uncertainty factors")
-    p.add_argument("config")
+    add_config_arguments(p, overrides=False,
+                         out_help="folder for design.csv, rank_stats.csv, scores.csv, ranks.csv")
     p.add_argument("--n", type=int, default=None, help="replications (default: uncertainty.n)")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--data", default=None, help="data file replacing the config's data")
     p.add_argument("--backend", choices=["numpy", "dask"], default=None)
-    p.add_argument("--out", help="folder for design.csv, rank_stats.csv, scores.csv, ranks.csv")
     p.add_argument("--top", type=int, default=20, help="rows of the printed summary")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_uncertainty)

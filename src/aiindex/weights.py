@@ -322,13 +322,21 @@ def varimax(loadings: np.ndarray, *, gamma: float = 1.0, max_iter: int = 500,
     return rotated, R
 
 
-def _standardised(X: pd.DataFrame, method: str) -> tuple[np.ndarray, list[str]]:
+def _nonconstant_matrix(X: pd.DataFrame, method: str, lead: str,
+                        why: str) -> tuple[np.ndarray, list[str]]:
+    """The component matrix of ``X`` (>= 3 units); a :class:`MethodError` naming the constant
+    components (``"{method}: {lead}component(s) [...] are constant{why}"``) if there are any."""
     codes = _codes(X)
     A = _matrix(X, method, min_units=3)
     const = _constant_columns(A, codes)
     if const:
-        raise MethodError(f"{method}: singular input: component(s) {const} are constant "
-                          "(zero variance), so the correlation matrix is undefined")
+        raise MethodError(f"{method}: {lead}component(s) {const} are constant{why}")
+    return A, codes
+
+
+def _standardised(X: pd.DataFrame, method: str) -> tuple[np.ndarray, list[str]]:
+    A, codes = _nonconstant_matrix(X, method, "singular input: ",
+                                   " (zero variance), so the correlation matrix is undefined")
     if len(codes) < 2:
         raise MethodError(f"{method}: needs at least 2 components, got {codes}")
     Z = (A - A.mean(axis=0)) / A.std(axis=0, ddof=1)
@@ -692,12 +700,8 @@ def _simplex_opt(obj, k: int, w0: np.ndarray, lower: float, upper: float) -> np.
 
 
 def _cov(X: pd.DataFrame, method: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    codes = _codes(X)
-    A = _matrix(X, method, min_units=3)
-    const = _constant_columns(A, codes)
-    if const:
-        raise MethodError(f"{method}: component(s) {const} are constant; their correlation with "
-                          "the index is undefined")
+    A, codes = _nonconstant_matrix(X, method, "",
+                                   "; their correlation with the index is undefined")
     C = np.cov(A, rowvar=False).reshape(len(codes), len(codes))
     return C, np.sqrt(np.diag(C)), codes
 
