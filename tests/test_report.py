@@ -107,3 +107,13 @@ def test_report_includes_configured_uncertainty_and_sensitivity(tmp_path):
     assert "<h2 id='sensitivity'>" in html and "sensitivity-table" in html
     assert "not available" not in html  # both charts were drawn
     assert "fig-unc" in html and "fig-sens" in html
+
+
+def test_report_has_audit_section(asem) -> None:
+    from aiindex.audit import alpha_by_group
+
+    text = report_html(asem, charts=False)
+    assert "<h2 id='audit'>" in text and "alpha-table" in text and "pca-table" in text
+    al = alpha_by_group(asem)
+    first = al.dropna(subset=[c for c in al.columns if "alpha" in c][:1]).iloc[0]
+    assert str(first.iloc[0]) in text

@@ -255,6 +255,30 @@ def _sensitivity_section(sens: Any, result: Result) -> str:
         "Sensitivity", lambda: _sens_table(sens), tid="sensitivity-table", decimals=3)
 
 
+def _audit_section(result: Result) -> str:
+    """Statistical coherence (aiindex.audit): Cronbach's alpha and PCA per group, flagged pairs."""
+    from .audit import alpha_by_group, framework_correlations, pca_by_group
+
+    parts = ["<h2 id='audit'>Statistical audit</h2><p>Cronbach's alpha and principal components "
+             "of the children of every aggregate (complete cases; OECD/JRC Handbook 2008), and "
+             "correlation flags: sibling pairs above 0.9 (possible double counting) and negative "
+             "correlations within a group.</p>"]
+    try:
+        al = alpha_by_group(result)
+        pc = pca_by_group(result).summary
+        fl = framework_correlations(result).flags
+    except Exception as exc:  # noqa: BLE001 - reported in the page
+        return parts[0] + f"<p class='note'>Audit not available: {html.escape(str(exc))}</p>"
+    parts.append("<h3>Cronbach's alpha</h3>" + _table(al, index=False, decimals=3,
+                                                    tid="alpha-table"))
+    parts.append("<h3>Principal components</h3>" + _table(pc, index=False, decimals=3,
+                                                         tid="pca-table"))
+    parts.append(f"<h3>Flags ({len(fl)})</h3>"
+                 + (_table(fl, index=False, decimals=3, tid="flags-table") if len(fl) else
+                    "<p>No flagged pairs.</p>"))
+    return "".join(parts)
+
+
 def _src(result: Result) -> str:
     return f"{result.config.name}; computed with aiindex {result.version}"
 
@@ -304,7 +328,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
         nav.append(("uncertainty", "Uncertainty"))
     if sensitivity is not None:
         nav.append(("sensitivity", "Sensitivity"))
-    nav += [("data", "Data availability and treatment"), ("config", "Configuration")]
+    nav += [("audit", "Statistical audit"), ("data", "Data availability and treatment"),
+            ("config", "Configuration")]
     body = [f"<h1>{html.escape(title)}</h1>",
             f"<p class='meta'>{len(result.scores)} units · {len(fw.metrics)} metrics · "
             f"{fw.depth} levels" + (f" · year {result.year}" if result.year is not None else "")
@@ -329,6 +354,7 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
         body.append(_uncertainty_section(uncertainty, result))
     if sensitivity is not None:
         body.append(_sensitivity_section(sensitivity, result))
+    body.append(_audit_section(result))
     body.append(_availability_section(result))
     text = dump_yaml({**cfg.to_dict(), "aiindex_version": result.version})
     body.append("<h2 id='config'>Configuration</h2><p>The resolved config this report was built "
