@@ -113,6 +113,14 @@ def test_browser_asem_slider_matches_python(asem, tmp_path) -> None:
     # nominal page (no hash) reproduces the pipeline's ranks
     st0 = page_state(chromium(page.as_uri(), tmp_path, "--dump-dom"))
     assert pd.Series(st0["ranks"]).reindex(nominal.index).tolist() == nominal.tolist()
+    # the downloadable scenario YAML, fed to `aiindex whatif`, gives the browser's ranking
+    from aiindex.scenarios import whatif
+
+    scen = tmp_path / "scenario.yaml"
+    scen.write_text(st["scenario"])
+    wi = whatif(ROOT / "configs" / "asem.yaml", [scen])
+    wi = wi[wi["scenario"] != "base"].set_index("uCode")["rank"]
+    assert wi.reindex(expected.index).astype(int).tolist() == got.astype(int).tolist()
     shot = tmp_path / "explorer.png"
     chromium(url, tmp_path, f"--screenshot={shot}", "--window-size=1300,900")
     assert shot.exists() and shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
