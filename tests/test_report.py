@@ -117,3 +117,22 @@ def test_report_has_audit_section(asem) -> None:
     al = alpha_by_group(asem)
     first = al.dropna(subset=[c for c in al.columns if "alpha" in c][:1]).iloc[0]
     assert str(first.iloc[0]) in text
+
+
+def test_report_trends_and_gap_on_gii_panel(tmp_path) -> None:
+    """Multi-year section: trends and the Switzerland - United States gap on the GII panel."""
+    from pathlib import Path
+
+    from aiindex.cli import main
+    from aiindex.panel import gaps, run_panel
+    from conftest import shared_path
+
+    shared_path("gii")
+    cfg = Path(__file__).resolve().parents[1] / "configs" / "gii_panel.yaml"
+    out = tmp_path / "gii.html"
+    assert main(["report", str(cfg), "--out", str(out), "--gap", "CHE", "USA"]) == 0
+    text = out.read_text()
+    assert "<h2 id='trends'>" in text and "trends-table" in text and "gap-table" in text
+    assert "fig-gap" in text
+    g = gaps(run_panel(cfg), "CHE", "USA")
+    assert f"{g['gap'].iloc[-1]:.2f}" in text

@@ -255,6 +255,33 @@ def _sensitivity_section(sens: Any, result: Result) -> str:
         "Sensitivity", lambda: _sens_table(sens), tid="sensitivity-table", decimals=3)
 
 
+def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool) -> str:
+    """Trends over the years of a panel run (aiindex.panel): per-unit change and a gap."""
+    from .panel import gaps, plot_gap, trends
+
+    years = list(getattr(panel, "years", []))
+    parts = [f"<h2 id='trends'>Trends over years</h2><p>Years {years[0]}–{years[-1]}, "
+             f"normalisation bounds: {html.escape(str(getattr(panel, 'bounds', '')))}.</p>"
+             if years else "<h2 id='trends'>Trends over years</h2>"]
+    tr = trends(panel)
+    parts.append(_table(tr, tid="trends-table", decimals=2))
+    if gap is not None:
+        a, b = gap
+        g = gaps(panel, a, b)
+        parts.append(f"<h3>Gap {html.escape(a)} − {html.escape(b)}</h3>"
+                     + _table(g, index=False, tid="gap-table", decimals=2))
+        if charts:
+            fig, err = _try(plot_gap, g, a, b)
+            fig = getattr(fig, "figure", fig)
+            if fig is not None:
+                parts.append(_img(fig, f"gap {a} - {b}", f"Score gap {a} − {b} over the years.",
+                                  "fig-gap"))
+                _close(fig)
+            else:
+                parts.append(f"<p class='note'>Gap chart not available: {html.escape(err or '')}</p>")
+    return "".join(parts)
+
+
 def _audit_section(result: Result) -> str:
     """Statistical coherence (aiindex.audit): Cronbach's alpha and PCA per group, flagged pairs."""
     from .audit import alpha_by_group, framework_correlations, pca_by_group
@@ -312,7 +339,8 @@ def _charts_section(result: Result) -> str:
 
 
 def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = None,
-                title: str | None = None, charts: bool = True) -> str:
+                title: str | None = None, charts: bool = True, panel: Any = None,
+                gap: tuple[str, str] | None = None) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     from .spec import dump_yaml
 
@@ -328,6 +356,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
         nav.append(("uncertainty", "Uncertainty"))
     if sensitivity is not None:
         nav.append(("sensitivity", "Sensitivity"))
+    if panel is not None:
+        nav.append(("trends", "Trends over years"))
     nav += [("audit", "Statistical audit"), ("data", "Data availability and treatment"),
             ("config", "Configuration")]
     body = [f"<h1>{html.escape(title)}</h1>",
@@ -354,6 +384,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
         body.append(_uncertainty_section(uncertainty, result))
     if sensitivity is not None:
         body.append(_sensitivity_section(sensitivity, result))
+    if panel is not None:
+        body.append(_trends_section(panel, gap, charts))
     body.append(_audit_section(result))
     body.append(_availability_section(result))
     text = dump_yaml({**cfg.to_dict(), "aiindex_version": result.version})
@@ -369,7 +401,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
 
 
 def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
-                 sensitivity: Any = None, title: str | None = None, charts: bool = True) -> Path:
+                 sensitivity: Any = None, title: str | None = None, charts: bool = True,
+                 panel: Any = None, gap: tuple[str, str] | None = None) -> Path:
     """Write a self-contained HTML report of ``result``.
 
     Parameters
@@ -389,6 +422,12 @@ def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
         Page title (default: the config's name).
     charts
         Draw the charts (needs matplotlib).
+    panel
+        A multi-year :class:`aiindex.panel.PanelResult`: adds per-unit trends (change, CAGR,
+        rank change) of the index.
+    gap
+        Two unit codes ``(a, b)``: with ``panel``, adds the table and chart of the gap ``a − b``
+        over the years.
 
     Returns
     -------
@@ -396,7 +435,8 @@ def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
         The file written.
     """
     return _write_text(path, report_html(result, uncertainty=uncertainty,
-                                         sensitivity=sensitivity, title=title, charts=charts))
+                                         sensitivity=sensitivity, title=title, charts=charts,
+                                         panel=panel, gap=gap))
 
 
 def _write_text(path: str | Path, text: str) -> Path:
@@ -413,7 +453,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .cli import run_from_args
 
     res = run_from_args(args)
-    p = write_report(res, args.out, charts=not args.no_charts)
+    panel = None
+    if args.trends or args.gap:
+        from .cli import parse_set
+        from .panel import run_panel
+
+        panel = run_panel(args.config or res.config, data=args.data,
+                          overrides=parse_set(getattr(args, "set", None)) or None)
+    p = write_report(res, args.out, charts=not args.no_charts, panel=panel,
+                     gap=tuple(args.gap) if args.gap else None)
     print(f"wrote {p}")
     return 0
 
@@ -455,6 +503,10 @@ def register_cli(subparsers: Any) -> None:
     add_config_arguments(p, optional=True, out_help="output HTML file (default report.html)",
                          out_default="report.html")
     p.add_argument("--no-charts", action="store_true", help="leave the charts out")
+    p.add_argument("--trends", action="store_true",
+                   help="add trends over all years of a multi-year (panel) dataset")
+    p.add_argument("--gap", nargs=2, metavar=("A", "B"),
+                   help="with panel data: add the gap between units A and B over the years")
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser("export", help="export every stage to an Excel workbook")
