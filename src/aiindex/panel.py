@@ -482,9 +482,15 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
     ax.plot(g["year"], g["gap"], marker="o", label=label)
     ax.axhline(0.0, color="grey", lw=0.8)
     ax.set_xlabel("year")
-    ax.set_ylabel(f"score gap {a} − {b}")
-    ax.set_title(f"Gap {a} − {b}" + (f" ({node})" if node else ""))
+    ax.set_ylabel(f"score gap {a} − {b} (index points, 0–100 scale)")
+    ax.set_title(f"Score gap {a} − {b} over the years" + (f" ({node})" if node else ""))
     ax.legend()
+    src = ""
+    if isinstance(panel, PanelResult):
+        src = f"Source: {panel.config.name}; normalisation bounds {panel.bounds}; computed with aiindex"
+    else:
+        src = "Computed with aiindex (aiindex.panel.gaps)"
+    ax.figure.text(0.01, 0.005, src, fontsize=7, color="#555555", ha="left", va="bottom")
     if path is not None:
         ax.figure.savefig(path, dpi=120, bbox_inches="tight")
     return ax
