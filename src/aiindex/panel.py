@@ -487,7 +487,8 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
     ax.legend()
     src = ""
     if isinstance(panel, PanelResult):
-        src = f"Source: {panel.config.name}; normalisation bounds {panel.bounds}; computed with aiindex"
+        name = getattr(panel.config, "name", None) or "panel run"
+        src = f"Source: {name}; normalisation bounds {panel.bounds}; computed with aiindex"
     else:
         src = "Computed with aiindex (aiindex.panel.gaps)"
     ax.figure.text(0.01, 0.005, src, fontsize=7, color="#555555", ha="left", va="bottom")
