@@ -139,3 +139,29 @@ def test_cli_whatif(tmp_path, asem_dir, capsys):
     assert "scenario base_restated: mean |rank change| 0.00" in out
     t = pd.read_csv(tmp_path / "whatif.csv")
     assert set(t["scenario"]) == {"base"} | {p.stem for p in scen}
+
+
+def test_scenario_weights_and_drop_on_a_config_with_a_weights_section():
+    """The bundled default has calibrated weights in a `weights` section: a scenario's weights
+    must still take effect (applied after the scheme), and dropping a dimension must work."""
+    import numpy as np
+
+    import aiindex
+    from aiindex.defaults import default_config_path
+    from aiindex.pipeline import aggregate_stage
+    from aiindex.scenarios import leave_one_out, run_scenario, whatif
+
+    cfg = default_config_path()
+    base = aiindex.run(cfg)
+    res = run_scenario(cfg, {"name": "coop", "weights": {"COOPERATION": 0.5}})
+    fw = base.framework.with_weights({"COOPERATION": 0.5})
+    expected = aggregate_stage(base.config, fw, base.stages["normalized"])[fw.root]
+    np.testing.assert_allclose(res.index.to_numpy(), expected.reindex(res.scores.index).to_numpy(),
+                               rtol=0, atol=1e-9)
+    assert not np.allclose(res.index.to_numpy(), base.index.reindex(res.scores.index).to_numpy())
+    wi = whatif(cfg, [{"name": "coop", "weights": {"COOPERATION": 0.5}}])
+    assert wi.loc[wi.scenario == "coop", "rank_change"].abs().sum() > 0
+    dropped = run_scenario(cfg, {"name": "nocoop", "drop": ["COOPERATION"]})
+    assert "COOPERATION" not in dropped.framework.nodes
+    loo = leave_one_out(cfg, level=3)
+    assert len(loo) > 0

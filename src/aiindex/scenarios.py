@@ -98,6 +98,43 @@ def _edit_framework(fw: Framework, sc: Mapping[str, Any]) -> Framework:
     return fw
 
 
+def _reconcile_weights_section(cfg: Any, fw: Framework, sc: Mapping[str, Any]) -> Any:
+    """Keep a scenario's weights in force when the config has a ``weights`` section.
+
+    The pipeline applies the config's weighting scheme (and its ``explicit`` weights) after
+    building the framework, which would overwrite the scenario's ``weights``. So scenario weights
+    are merged into ``weights.explicit`` (applied last), and explicit weights of nodes the
+    scenario dropped are removed.
+    """
+    if not cfg.weights:
+        return cfg
+    sec = dict(cfg.weights)
+    explicit = {k: v for k, v in dict(sec.get("explicit") or {}).items() if k in fw.nodes}
+    explicit.update({str(k): float(v) for k, v in (sc.get("weights") or {}).items()})
+    groups = {k: v for k, v in dict(sec.get("groups") or {}).items() if k in fw.nodes}
+    sec["explicit"] = explicit
+    if "groups" in sec:
+        sec["groups"] = groups
+    if not explicit:
+        sec.pop("explicit")
+    return cfg.model_copy(update={"weights": sec})
+
+
+def _drop_overrides_of_removed(cfg: Any, removed: set[str]) -> Any:
+    """Stage overrides of nodes a scenario dropped no longer apply: remove them."""
+    if not removed:
+        return cfg
+    from .config import STAGES
+
+    update = {}
+    for stage in STAGES:
+        sec = cfg.stage(stage)
+        if any(c in removed for c in sec.overrides):
+            keep = {c: v for c, v in sec.overrides.items() if c not in removed}
+            update[stage] = sec.model_copy(update={"overrides": keep})
+    return cfg.model_copy(update=update) if update else cfg
+
+
 def run_scenario(config: Any, scenario: str | Path | Mapping[str, Any] | None = None,
                  data: Any = None):
     """Run the config with one scenario overlay (``None`` = the base); returns a ``Result``."""
@@ -106,7 +143,10 @@ def run_scenario(config: Any, scenario: str | Path | Mapping[str, Any] | None = 
     sc = load_scenario(scenario) if scenario is not None else {"name": "base"}
     over = {k: v for k, v in sc.items() if k not in FRAMEWORK_KEYS + _META}
     cfg = resolve_config(config, over or None)
-    fw = _edit_framework(build_framework(cfg), sc)
+    fw0 = build_framework(cfg)
+    fw = _edit_framework(fw0, sc)
+    cfg = _reconcile_weights_section(cfg, fw, sc)
+    cfg = _drop_overrides_of_removed(cfg, set(fw0.nodes) - set(fw.nodes))
     problems = check_methods(cfg, fw)
     if problems:
         raise ValidationError(problems, title=f"invalid scenario {sc['name']!r}")
