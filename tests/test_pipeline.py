@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,3 +145,84 @@ def test_excel_input_equals_csv(asem_cfg, asem_dir, tmp_path):
     a = aiindex.run(asem_cfg)
     b = aiindex.run(asem_cfg, data=tmp_path / "iData.xlsx")
     np.testing.assert_allclose(b.index.sort_index(), a.index.sort_index(), rtol=0, atol=1e-9)
+
+
+def test_stage_section_without_method_is_an_error(asem_cfg):
+    """A typo in `method` must not silently skip a stage."""
+    with pytest.raises(aiindex.ValidationError, match="no 'method'"):
+        aiindex.run(asem_cfg, overrides={"normalize": {"method": None, "metod": "zscore"}})
+    with pytest.raises(aiindex.ValidationError, match="method none but parameters"):
+        aiindex.run(asem_cfg, overrides={"treat": {"method": "none", "winmax": 3}})
+
+
+def test_validate_dry_run_finds_bad_values(asem_cfg, tmp_path, capsys):
+    """Values that only the data can reject are reported by `validate` (dry run)."""
+    base = Path(asem_cfg).read_text().replace("../../shared", str(Path(asem_cfg).parents[2] / "shared"))
+    cases = {
+        "winmax": base.replace("winmax: 5", "winmax: -1"),
+        "tiers": base + "tiers: {method: jenks, k: 0}\n",
+        "weights": base + "weights: {explicit: {Conn: 0, Sust: 0}}\n",
+    }
+    for name, text in cases.items():
+        p = tmp_path / f"{name}.yaml"
+        p.write_text(text)
+        assert main(["validate", str(p)]) == 1, name
+        out = capsys.readouterr().out
+        assert "problem" in out, name
+
+
+def test_unknown_parameter_reported_under_its_key(asem_cfg):
+    from aiindex.config import resolve_config
+    from aiindex.pipeline import build_framework, check_methods
+
+    cfg = resolve_config(asem_cfg, {"aggregate": {"bogus": 1}})
+    probs = check_methods(cfg, build_framework(cfg))
+    assert [p.key for p in probs] == ["aggregate.bogus"]
+
+
+def test_parameter_of_wrong_type_names_the_stage(asem_cfg):
+    with pytest.raises(aiindex.MethodError, match="normalize"):
+        aiindex.run(asem_cfg, overrides={"normalize": {"low": "abc"}})
+
+
+def test_long_table_problems_name_file_rows(tmp_path):
+    from aiindex.spec import Framework
+
+    fw = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
+    p = tmp_path / "long.csv"
+    p.write_text("uCode,metric,value\nA,a,1\nA,b,2\nB,a,x\nB,b,4\n")
+    with pytest.raises(aiindex.ValidationError) as ei:
+        aiindex.load_data(p, fw)
+    (prob,) = ei.value.problems
+    assert prob.row == 4 and prob.column == "value" and prob.value == "x"
+
+
+def test_infinite_value_in_dataframe_is_rejected():
+    from aiindex.spec import Framework
+
+    fw = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
+    df = pd.DataFrame({"uCode": ["A", "B"], "a": [1.0, np.inf], "b": [1.0, 2.0]})
+    with pytest.raises(aiindex.ValidationError, match="infinite"):
+        aiindex.load_data(df, fw)
+
+
+def test_run_honours_pooled_bounds_on_panel_data(gii_dir):
+    from aiindex.panel import run_panel
+
+    cfg = Path(__file__).resolve().parents[1] / "configs" / "gii_panel.yaml"
+    res = aiindex.run(cfg)
+    pan = run_panel(cfg)
+    last = max(pan.results)
+    np.testing.assert_allclose(res.index.to_numpy(), pan.results[last].index.to_numpy())
+    assert res.info["panel_years"][0] == 2011
+
+
+def test_validate_continues_after_schema_errors(asem_cfg, tmp_path):
+    text = Path(asem_cfg).read_text().replace("../../shared", str(Path(asem_cfg).parents[2] / "shared"))
+    text = text.replace("normalize:", "normalise:").replace("method: group_mean", "method: group_meen")
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    probs = aiindex.validate(p)
+    keys = {pr.key for pr in probs}
+    assert "normalise" in keys                       # the schema error
+    assert any("group_meen" in str(pr) for pr in probs)  # found after setting it aside

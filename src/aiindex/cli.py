@@ -108,6 +108,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
           + (f", year {res.year}" if res.year is not None else ""))
     print(_fmt_table(res.table(), max_rows=args.top))
+    years = res.info.get("panel_years") or []
+    if len(years) > 1:
+        pooled = " (normalisation bounds pooled over all years)" if \
+            res.config.normalize.option("pooled", False) else ""
+        print(f"\npanel data ({years[0]}-{years[-1]}): showing {res.year}{pooled}; "
+              "`aiindex trends CONFIG` runs every year")
     note = (res.config.output or {}).get("note") if res.config.output else None
     if note:
         print()

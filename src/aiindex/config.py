@@ -240,16 +240,38 @@ def resolve_config(
             raw[s] = {"method": raw[s]}
     if isinstance(raw.get("data"), str):
         raw["data"] = {"file": raw["data"]}
+    problems = _stage_problems(raw, src)
     try:
         cfg = Config(**raw, base_dir=str(base), source_file=src)
     except PydValidationError as exc:
-        problems = [
+        problems += [
             Problem(e["msg"], file=src, key=".".join(str(x) for x in e["loc"]),
                     value=e.get("input") if not isinstance(e.get("input"), dict) else None)
             for e in exc.errors()
         ]
+    if problems:
         raise ValidationError(problems, title=f"invalid config{f' {src}' if src else ''}") from None
     return cfg
+
+
+def _stage_problems(raw: Mapping[str, Any], src: str | None) -> list[Problem]:
+    """A stage section must name its ``method`` (a typo such as ``metod`` must not silently skip
+    the stage), and ``method: none`` takes no parameters."""
+    problems = []
+    for s in STAGES:
+        sec = raw.get(s)
+        if not isinstance(sec, Mapping):
+            continue
+        params = [k for k in sec if k not in ("method", "overrides", "levels", *STAGE_OPTIONS[s])]
+        if "method" not in sec and params:
+            problems.append(Problem(f"stage section '{s}' has no 'method' (unknown key(s) "
+                                    f"{params}?)", file=src, key=f"{s}.method",
+                                    expected="method: <registered name> or none"))
+        elif sec.get("method") == "none" and params:
+            problems.append(Problem(f"stage '{s}' has method none but parameters {params}",
+                                    file=src, key=f"{s}.{params[0]}",
+                                    expected="no parameters for method none"))
+    return problems
 
 
 def _drop_replaced_params(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -113,7 +113,12 @@ def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
               problems: list[Problem], decimal: str = ".") -> pd.Series:
     """Parse a column to float64; every non-numeric text is a problem (row numbers as in file)."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        return col.astype("float64")
+        out = col.astype("float64")
+        for pos in np.flatnonzero(np.isinf(out.to_numpy())):
+            problems.append(Problem("infinite value", file=source, row=pos + row_offset,
+                                    column=name, value=float(out.iloc[pos]),
+                                    expected="a finite number"))
+        return out
     s = col.astype(object)
     txt = s.map(lambda v: v.strip() if isinstance(v, str) else v)
     if decimal != ".":
@@ -201,6 +206,13 @@ def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame
                                        expected="one value per unit, year and metric")],
                               title="invalid data")
     idx = [unit] + ([year] if year else [])
+    problems: list[Problem] = []
+    offset = 2 if name != "<DataFrame>" else 0  # file rows: header = row 1
+    df = df.copy()
+    df[sec.value_column] = _to_float(df[sec.value_column], name=sec.value_column, source=name,
+                                     row_offset=offset, problems=problems, decimal=sec.decimal)
+    if problems:
+        raise ValidationError(problems, title=f"invalid data {name}")
     wide = df.pivot(index=idx, columns=sec.metric_column, values=sec.value_column)
     wide.columns.name = None
     wide = wide.reset_index().rename(columns={unit: sec.unit_column})

@@ -20,7 +20,7 @@ import pandas as pd
 from ._stage import MethodChoice, StageContext, StageOutput
 from .config import STAGES, Config, resolve_choice, resolve_config
 from .data import Dataset, load_data
-from .errors import ConfigError, MethodError, Problem, ValidationError
+from .errors import AIIndexError, ConfigError, MethodError, Problem, ValidationError
 from .spec import Framework
 
 __all__ = [
@@ -155,11 +155,16 @@ def check_methods(cfg: Config, fw: Framework) -> list[Problem]:
             if c.method == "none":
                 continue
             where = f"{stage} (node {code})" if code != "*" else stage
-            try:
-                reg.check_params(c.method, c.params, where=where)
-            except MethodError as exc:
-                problems.append(Problem(str(exc), file=cfg.source_file, key=f"{stage}.method",
+            if c.method not in reg:
+                problems.append(Problem(f"unknown {reg.kind} {c.method!r} at {where}; "
+                                        f"registered: {', '.join(reg.names())}",
+                                        file=cfg.source_file, key=f"{stage}.method",
                                         value=c.method))
+                continue
+            for par in reg.unknown_params(c.method, c.params):
+                problems.append(Problem(f"{reg.kind} {c.method!r} at {where}: unknown parameter "
+                                        f"{par!r}", file=cfg.source_file, key=f"{stage}.{par}",
+                                        expected=f"a parameter of {c.method!r}"))
     for stage in STAGES:
         sec = cfg.stage(stage)
         for code in sec.overrides:
@@ -191,7 +196,16 @@ def _run_stage(stage: str, X: pd.DataFrame, choices: Mapping[str, MethodChoice],
     active = [c for c, ch in choices.items() if ch.method != "none" and c in X.columns]
     if not active:
         return StageOutput(X.copy())
-    out = stage_module(stage).apply(X[active], {c: choices[c] for c in active}, ctx)
+    try:
+        out = stage_module(stage).apply(X[active], {c: choices[c] for c in active}, ctx)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, AIIndexError):
+            raise
+        used = sorted({(ch.method, repr(dict(ch.params))) for c, ch in choices.items()
+                       if c in active})
+        raise MethodError(f"stage {stage!r} failed with method/parameters {used}: {exc} "
+                          f"(check the parameter values in the config section '{stage}')"
+                          ) from exc
     data = X.copy()
     data = data.loc[out.data.index]
     data[active] = out.data[active].to_numpy()
@@ -216,6 +230,7 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None)
     info: dict[str, Any] = {}
     panel = ds if ds.is_panel else None
     if panel is not None:
+        info["panel_years"] = panel.years
         if year is None:
             y = cfg.data.year
             if y in (None, "latest", "all"):  # "all" is for the panel functions
@@ -497,6 +512,13 @@ def run(config_or_path: Any = None, data: Any = None,
     if problems:
         raise ValidationError(problems, title="invalid config")
     ds = load_dataset(cfg, fw, data)
+    if ds.is_panel and cfg.normalize.option("pooled", False):
+        # pooled normalisation bounds need every year: run the panel, return the chosen year
+        from .panel import run_panel
+
+        y = cfg.data.year
+        year = ds.years[-1] if y in (None, "latest", "all") else int(y)
+        return run_panel(cfg, data=data).results[year]
     return run_dataset(cfg, fw, ds)
 
 
@@ -550,12 +572,20 @@ def _check_finite(df: pd.DataFrame) -> None:
 
 
 def validate(config_or_path: Any, data: Any = None) -> list[Problem]:
-    """All problems of a config and its data, without running the pipeline (empty = valid)."""
+    """All problems of a config and its data (empty = valid).
+
+    Schema problems do not stop the checks: the offending top-level keys are set aside and the
+    framework, the data and a dry run of the pipeline are still checked, so one report lists
+    everything that can be found.
+    """
     problems: list[Problem] = []
     try:
         cfg = resolve_config(config_or_path)
     except ValidationError as exc:
-        return list(exc.problems)
+        problems.extend(exc.problems)
+        cfg = _lenient_config(config_or_path, exc.problems)
+        if cfg is None:
+            return problems
     except ConfigError as exc:
         return [Problem(str(exc))]
     fw = None
@@ -567,16 +597,47 @@ def validate(config_or_path: Any, data: Any = None) -> list[Problem]:
         problems.append(Problem(str(exc), file=cfg.source_file, key="framework"))
     if fw is not None:
         problems.extend(check_methods(cfg, fw))
+        ds = None
         try:
-            load_dataset(cfg, fw, data)
+            ds = load_dataset(cfg, fw, data)
         except ValidationError as exc:
             problems.extend(exc.problems)
         except (ConfigError, Exception) as exc:  # noqa: BLE001 - report, don't crash
             problems.append(Problem(str(exc), file=cfg.source_file, key="data"))
+        if ds is not None and not problems:
+            # a dry run finds what only the data can show (bad parameter values, zero weights,
+            # a tiering that cannot be applied, ...)
+            try:
+                run_dataset(cfg, fw, ds)
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+            except AIIndexError as exc:
+                problems.append(Problem(f"running the pipeline failed: {exc}",
+                                        file=cfg.source_file))
     else:
         # still check the data for problems that do not need the framework
         problems.extend(_data_only_problems(cfg, data))
     return problems
+
+
+def _lenient_config(config_or_path: Any, problems: list[Problem]) -> Config | None:
+    """The config without the top-level keys that failed validation (None if impossible)."""
+    from .config import _raw
+
+    if isinstance(config_or_path, Config):
+        return None
+    try:
+        raw, base, src = _raw(config_or_path)
+    except (AIIndexError, OSError):
+        return None
+    bad = {str(p.key).split(".")[0] for p in problems if p.key}
+    if bad & {"framework", "data"}:
+        return None
+    keep = {k: v for k, v in raw.items() if k not in bad}
+    try:
+        return resolve_config({**keep, "base_dir": str(base), "source_file": src})
+    except AIIndexError:
+        return None
 
 
 def _declared_metrics(cfg: Config) -> list[str]:

@@ -83,21 +83,25 @@ class Registry(Generic[F]):
     def __len__(self) -> int:
         return len(self._funcs)
 
-    def check_params(self, name: str, params: Mapping[str, Any], *, where: str = "") -> None:
-        """Raise :class:`MethodError` if ``params`` are not keyword parameters of the method.
-
-        Positional (data) parameters are not counted; functions taking ``**kwargs`` accept anything.
-        """
-        func = self.get(name)
-        sig = inspect.signature(func)
+    def unknown_params(self, name: str, params: Mapping[str, Any]) -> list[str]:
+        """Names in ``params`` that are not keyword parameters of the method (sorted)."""
+        sig = inspect.signature(self.get(name))
+        if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
+            return []
         accepted = {
             p.name
             for p in sig.parameters.values()
             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
         }
-        if any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values()):
-            return
-        unknown = sorted(set(params) - accepted)
+        return sorted(set(params) - accepted)
+
+    def check_params(self, name: str, params: Mapping[str, Any], *, where: str = "") -> None:
+        """Raise :class:`MethodError` if ``params`` are not keyword parameters of the method.
+
+        Positional (data) parameters are not counted; functions taking ``**kwargs`` accept anything.
+        """
+        sig = inspect.signature(self.get(name))
+        unknown = self.unknown_params(name, params)
         if unknown:
             loc = f" at {where}" if where else ""
             kw = sorted(
