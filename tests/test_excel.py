@@ -82,3 +82,29 @@ def test_results_table_hand_example() -> None:
 def test_bad_suffix(asem, tmp_path) -> None:
     with pytest.raises(AIIndexError, match="xlsx"):
         to_excel(asem, tmp_path / "x.xls")
+
+
+# ------------------------------------------------------------------ the bundled default (GAIII)
+def test_default_workbook_rereads_to_same_numbers(tmp_path) -> None:
+    res = aiindex.run()
+    p = to_excel(res, tmp_path / "gaiii.xlsx")
+    sheets = pd.read_excel(p, sheet_name=None)
+    for k, v in res.stages.items():
+        back = pd.read_excel(p, sheet_name=k.capitalize(), index_col=0)
+        assert list(back.index) == list(v.index) and list(back.columns) == list(v.columns)
+        np.testing.assert_allclose(back.to_numpy(float), v.to_numpy(float), rtol=1e-14, atol=0,
+                                   equal_nan=True)
+    r = sheets["Results"].set_index("uCode")
+    assert len(r) == 46 and r.index[0] == "USA"
+    np.testing.assert_allclose(r["GAIII"], res.scores.loc[r.index, "GAIII"], rtol=1e-14)
+    assert (r["rank"].to_numpy() == res.ranks.loc[r.index, "GAIII"].to_numpy()).all()
+    assert (r["tier"].to_numpy() == res.tiers.loc[r.index].to_numpy()).all()
+    assert sorted(r["tier"].unique().tolist()) == [1, 2, 3, 4]
+    for d in ("FOUND", "RESOURCE", "RESEARCH", "INDUSTRY", "COOPERATION"):
+        np.testing.assert_allclose(r[d], res.scores.loc[r.index, d], rtol=1e-14)
+    w = sheets["Weights"].set_index("code")
+    np.testing.assert_allclose(w["effective_weight"], res.framework.effective_weights()[w.index])
+    # the calibrated weights of the config survive the round trip
+    assert w.loc["GOVERNANCE", "weight"] == pytest.approx(0.00638)
+    cfg = load_yaml("\n".join(sheets["Config"]["config (YAML)"].astype(str)) + "\n")
+    assert cfg["tiers"]["breaks"] == [50, 35, 20] and len(cfg["tiers"]["rules"]) == 3

@@ -159,3 +159,93 @@ def test_browser_jenks_tiers_shown_at_nominal(tmp_path) -> None:
     page = write_explorer(res, tmp_path / "j.html")
     st = page_state(chromium(page.as_uri() + "#weights=D2:0", tmp_path, "--dump-dom"))
     assert st["tiers"] == {k: int(v) for k, v in res.tiers.items()}
+
+
+# ------------------------------------------------------------------ the bundled default (GAIII)
+@pytest.fixture(scope="module")
+def default() -> aiindex.Result:
+    """The bundled default: 46 countries, 5 dimensions, thresholds + min_gap/dimension_ranks/
+    contiguous tier rules."""
+    return aiindex.run()
+
+
+def python_tiers(res: aiindex.Result, weights: dict[str, float]) -> tuple[pd.Series, set[str]]:
+    """Tiers by aiindex.tiers.apply_tiers_config for the result re-aggregated with ``weights``
+    (and the rules that moved a unit)."""
+    from types import SimpleNamespace
+
+    from aiindex.tiers import apply_tiers_config
+
+    fw = res.framework.with_weights(weights)
+    agg = aggregate_stage(res.config, fw, res.stages["normalized"])
+    tr = apply_tiers_config(res.config.tiers, SimpleNamespace(framework=fw, scores=agg,
+                                                               stages={"aggregated": agg}))
+    return tr.tiers, set(tr.moves["rule"])
+
+
+def test_default_payload_has_thresholds_and_rules(default) -> None:
+    d = explorer_data(default)
+    assert len(d["units"]) == 46
+    assert d["children"][d["root"]] == ["FOUND", "RESOURCE", "RESEARCH", "INDUSTRY",
+                                         "COOPERATION"]
+    t = d["tiers"]
+    assert t["method"] == "thresholds" and t["breaks"] == [50.0, 35.0, 20.0]
+    assert t["node"] == "GAIII" and [r["type"] for r in t["rules"]] == [
+        "min_gap", "dimension_ranks", "contiguous"]
+    assert "gap smaller than 1 points" in d["tier_note"] and "not re-fitted" not in d["tier_note"]
+
+
+def test_unsupported_rule_falls_back_to_nominal(default) -> None:
+    cfg = default.config.model_copy(update={"tiers": {"method": "thresholds", "breaks": [50],
+                                                      "rules": [{"type": "contiguous"}]}})
+    res = aiindex.run(cfg)
+    assert explorer_data(res)["tiers"]["method"] == "thresholds"
+    jen = aiindex.run(default.config.model_copy(update={"tiers": {"method": "jenks", "k": 4}}))
+    d = explorer_data(jen)
+    assert d["tiers"] == {"method": "nominal"} and "jenks" in d["tier_note"]
+
+
+@browser
+@pytest.mark.browser
+@pytest.mark.parametrize("weights,rules", [
+    ({}, {"min_gap"}),  # nominal page: AUS joins tier 3 by the 1-point gap rule
+    # GBR moves up by dimension_ranks (top 3 on 2 dimensions), JPN by contiguous
+    ({"FOUND": 0.18, "RESOURCE": 0.39, "RESEARCH": 0.06, "INDUSTRY": 0.73, "COOPERATION": 0.09},
+     {"dimension_ranks", "contiguous"}),
+    # sub-indicator sliders: 14 moves by chained min_gap
+    ({"RESOURCE": 0.05, "INFO": 0.3, "GOVERNANCE": 0.2}, {"min_gap"}),
+])
+def test_browser_default_tiers_equal_python(default, tmp_path, weights, rules) -> None:
+    page = write_explorer(default, tmp_path / "gaiii.html")
+    url = page.as_uri() + ("#weights=" + ",".join(f"{k}:{v}" for k, v in weights.items())
+                           if weights else "")
+    st = page_state(chromium(url, tmp_path, "--dump-dom"))
+    exp, moved_by = python_tiers(default, weights)
+    assert moved_by == rules  # the case exercises the rules it is meant to
+    got = pd.Series(st["tiers"]).reindex(exp.index)
+    assert got.astype(int).tolist() == exp.astype(int).tolist()
+    assert pd.Series(st["ranks"]).reindex(exp.index).tolist() == python_ranks(
+        default, weights).reindex(exp.index).tolist()
+    if not weights:
+        assert got.astype(int).tolist() == default.tiers.astype(int).tolist()
+    else:
+        assert (got.astype(int) != default.tiers.astype(int)).any()
+
+
+@browser
+@pytest.mark.browser
+def test_browser_sizes_min_gap_down_and_max_tier(tmp_path) -> None:
+    tiers = {"method": "sizes", "sizes": [3, 4, 5],
+             "rules": [{"type": "min_gap", "gap": 6.0, "direction": "down"},
+                       {"type": "max_tier", "tier": 2}]}
+    res = synthetic(tiers)
+    assert explorer_data(res)["tiers"]["method"] == "sizes"
+    page = write_explorer(res, tmp_path / "sz.html")
+    for w in ({}, {"D2": 0.3, "m4": 2.0}):
+        url = page.as_uri() + ("#weights=" + ",".join(f"{k}:{v}" for k, v in w.items())
+                               if w else "")
+        st = page_state(chromium(url, tmp_path, "--dump-dom"))
+        exp, moved_by = python_tiers(res, w)
+        assert moved_by == {"min_gap", "max_tier"}
+        assert pd.Series(st["tiers"]).reindex(exp.index).astype(int).tolist() == \
+            exp.astype(int).tolist()

@@ -255,3 +255,137 @@ def test_every_wrapper_on_synthetic(syn) -> None:
         assert f._suptitle.get_text() and "Synthetic" in f._supxlabel.get_text()
     # synthetic tiers: thresholds 60/40 → bar colours follow the tiers
     assert syn.tiers is not None
+
+
+# ------------------------------------------------------- the bundled default (GAIII, 46 units)
+GAIII_DIMS = ["FOUND", "RESOURCE", "RESEARCH", "INDUSTRY", "COOPERATION"]
+
+
+@pytest.fixture(scope="module")
+def default() -> aiindex.Result:
+    """``aiindex.run()``: 46 countries, 5 dimensions, 4 tiers (thresholds + rules)."""
+    return aiindex.run()
+
+
+def test_default_ranking_bar_order_and_tier_colours(default) -> None:
+    from matplotlib.colors import to_rgb
+
+    fig = plot.plot_ranking(default)
+    order = default.ranks["GAIII"].astype(float).sort_values(kind="stable").index
+    assert len(order) == 46
+    assert _ytick_text(fig) == [default.names[u] for u in order]
+    bars = sorted(fig.axes[0].patches, key=lambda b: b.get_y())
+    assert [b.get_width() for b in bars] == pytest.approx(
+        default.scores.loc[order, "GAIII"].to_numpy())
+    cols = [b.get_facecolor()[:3] for b in bars]
+    assert cols == [pytest.approx(to_rgb(plot.TIER_COLORS[int(default.tiers[u]) - 1]))
+                    for u in order]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == [f"Tier {i}" for i in range(1, 5)]
+    assert "Global AI Innovation Index" in fig._supxlabel.get_text()
+
+
+def test_default_radar_five_dimensions_capped_at_100(default) -> None:
+    fig = plot.plot_radar(default, ["USA", "CHN", "KOR"], compare="mean")
+    ax = fig.axes[0]
+    assert len(ax.get_xticks()) == 5
+    names = [plot._drawable(default.framework.nodes[d].name) for d in GAIII_DIMS]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    assert labels == names
+    assert ax.get_ylim()[1] == 100.0  # a 0-100 score: no ring beyond 100
+    assert default.stages["aggregated"][GAIII_DIMS].max().max() == pytest.approx(100)
+    assert len(ax.get_lines()) == 4
+    usa = ax.get_lines()[0].get_ydata()[:5]
+    assert usa == pytest.approx(default.stages["aggregated"].loc["USA", GAIII_DIMS].to_numpy())
+    ref = ax.get_lines()[3]
+    assert ref.get_linestyle() == "--"
+    assert ref.get_ydata()[:5] == pytest.approx(
+        default.stages["aggregated"][GAIII_DIMS].mean().to_numpy())
+    # labels grow away from the circle: right-hand ones left-aligned, left-hand ones right-aligned
+    ha = [t.get_horizontalalignment() for t in ax.get_xticklabels()]
+    assert ha == ["center", "left", "left", "right", "right"]
+
+
+def test_radar_top_rule() -> None:
+    assert plot._radar_top(np.array([12.0, 100.00000000000001]), "0–100") == 100.0
+    assert plot._radar_top(np.array([12.0, 73.0]), "0–100") == 80.0
+    assert plot._radar_top(np.array([1.2, 1.3]), "zscore-normalised") == 10.0
+    assert plot._radar_top(np.array([12.0, 101.0]), "0–100") == 110.0  # data above 100 shown
+
+
+def test_default_heatmap_rank_order(default) -> None:
+    fig = plot.plot_heatmap(default)
+    arr = fig.axes[0].get_images()[0].get_array()
+    order = default.ranks["GAIII"].astype(float).sort_values(kind="stable").index
+    assert arr.shape == (46, len(default.framework.aggregates))
+    assert np.allclose(arr[:, 0], default.scores.loc[order, "GAIII"].to_numpy())
+
+
+def test_default_sunburst_lists_unlabelled_small_nodes(default) -> None:
+    fig = plot.plot_framework(default)
+    fw = default.framework
+    assert len(fig.axes[0].patches) == len(fw.nodes) - 1
+    notes = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "unlabelled-note"]
+    assert len(notes) == 1
+    ew = fw.effective_weights()
+    small = [c for c in ew.index if c != fw.root and c not in fw.dimensions and ew[c] < 0.012]
+    assert "GOVERNANCE" in small
+    note = notes[0].replace("\n", " ")
+    for c in small:
+        assert f"{c} {100 * ew[c]:.1f}%" in note
+    drawn = {t.get_text().replace("\n", "") for t in fig.axes[0].texts}
+    assert "GOVERNANCE" not in drawn and "COLLAB" in drawn
+
+
+def test_default_correlations_and_rank_intervals(default) -> None:
+    fig = plot.plot_correlations(default)
+    arr = fig.axes[0].get_images()[0].get_array()
+    fw = default.framework
+    parents = fw.level_codes(2)
+    expected = default.stages["aggregated"].corr().loc[fw.metrics, parents].to_numpy()
+    assert np.allclose(arr, expected, equal_nan=True)
+    from aiindex.defaults import default_config_path
+    from aiindex.uncertainty import uncertainty
+
+    unc = uncertainty(default_config_path(), n=64, seed=3)
+    fig = plot.plot_rank_intervals(unc, names=default.names)
+    assert len(_ytick_text(fig)) == 46
+    assert _ytick_text(fig)[0] == "United States"
+    assert "64 Monte Carlo" in fig._suptitle.get_text()
+
+
+def test_default_sensitivity_readable_title_level_and_source(default) -> None:
+    from types import SimpleNamespace
+
+    tidy = pd.DataFrame({
+        "output": ["mean_abs_rank_shift"] * 2 + ["rank[USA]"] * 2,
+        "factor": ["weights_dimensions", "winsorisation"] * 2,
+        "first_order": [0.2, 0.6, 0.1, 0.1], "first_low": [0.1, 0.4, 0.0, 0.0],
+        "first_high": [0.3, 0.8, 0.2, 0.2], "total_order": [0.3, 0.7, 0.2, 0.1],
+        "total_low": [0.2, 0.5, 0.1, 0.0], "total_high": [0.4, 0.9, 0.3, 0.2]})
+    sens = SimpleNamespace(indices=tidy, info={"confidence_level": 0.9}, n_evaluations=256)
+    fig = plot.plot_sensitivity(sens, index_name=default.config.name)
+    title = fig._suptitle.get_text().replace("\n", " ")
+    assert "mean_abs_rank_shift" not in title and "mean absolute rank shift" in title
+    assert "90% confidence interval" in fig.axes[0].get_title()
+    src = fig._supxlabel.get_text().replace("\n", " ")
+    assert default.config.name in src and "256 model evaluations" in src
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+        "winsorisation", "weights\ndimensions"]
+    fig2 = plot.plot_sensitivity(sens, output="rank[USA]")
+    assert "rank of USA" in fig2._suptitle.get_text().replace("\n", " ")
+
+
+def test_default_trends_and_every_chart_saves(default, tmp_path) -> None:
+    tidy = pd.concat([default.tidy().assign(year=y) for y in (2022, 2023)])
+    fig = plot.plot_trends(tidy, ["USA", "GBR"])
+    gap = default.scores.loc["USA", "GAIII"] - default.scores.loc["GBR", "GAIII"]
+    assert [p.get_height() for p in fig.axes[1].patches] == pytest.approx([gap, gap])
+    figs = {"rank": plot.plot_ranking(default), "heat": plot.plot_heatmap(default),
+            "radar": plot.plot_radar(default, ["CHN", "GBR"]),
+            "sun": plot.plot_framework(default), "corr": plot.plot_correlations(default),
+            "trend": fig}
+    for name, f in figs.items():
+        p = plot.save_figure(f, tmp_path / f"{name}.png")
+        assert p.read_bytes()[:4] == b"\x89PNG"
+        assert f._suptitle.get_text() and f._supxlabel.get_text().startswith("Source:")

@@ -136,3 +136,72 @@ def test_report_trends_and_gap_on_gii_panel(tmp_path) -> None:
     assert "fig-gap" in text
     g = gaps(run_panel(cfg), "CHE", "USA")
     assert f"{g['gap'].iloc[-1]:.2f}" in text
+
+
+# ------------------------------------------------------------------ the bundled default (GAIII)
+def test_cagr_shown_as_percent() -> None:
+    from aiindex.report import _cagr_as_percent
+
+    tr = pd.DataFrame({"change": [1.0], "cagr": [0.0213]}, index=["USA"])
+    out = _cagr_as_percent(tr)
+    assert list(out.columns) == ["change", "CAGR (%/year)"]
+    assert out.iloc[0, 1] == pytest.approx(2.13)
+    assert tr["cagr"].iloc[0] == 0.0213  # input untouched
+    assert _cagr_as_percent(tr.drop(columns="cagr")).equals(tr.drop(columns="cagr"))
+
+
+@pytest.fixture(scope="module")
+def default_page(tmp_path_factory) -> tuple[aiindex.Result, Path]:
+    res = aiindex.run()
+    rk = res.ranks["GAIII"].astype(float)
+    unc = pd.DataFrame({"nominal": rk, "p5": (rk - 2).clip(lower=1), "p95": rk + 3})
+    sens = pd.DataFrame({"first": [0.6, 0.1], "total": [0.7, 0.2]},
+                        index=["winsorisation", "weights_dimensions"])
+    return res, write_report(res, tmp_path_factory.mktemp("g") / "gaiii.html", uncertainty=unc,
+                             sensitivity=sens)
+
+
+def test_default_report_content(default_page) -> None:
+    res, page = default_page
+    text = page.read_text()
+    assert "not drawn" not in text and "not available" not in text
+    assert len(re.findall(r'src="data:image/png;base64,', text)) == 7
+    table = text.split('id="results-table"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td[^>]*>([A-Z]{3})</td>", table)
+    assert rows == list(res.table().index) and len(rows) == 46
+    assert f"{res.scores.loc['USA', 'GAIII']:.2f}" in table
+    for d in ("FOUND", "RESOURCE", "RESEARCH", "INDUSTRY", "COOPERATION"):
+        assert d in text
+    import html
+
+    from aiindex.spec import load_yaml
+
+    pre = text.split("<pre id='config-yaml'>", 1)[1].split("</pre>", 1)[0]
+    cfg = load_yaml(html.unescape(pre))
+    assert cfg["tiers"]["breaks"] == [50, 35, 20] and cfg["aiindex_version"] == res.version
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="headless chromium not installed; CI installs it (never skipped in CI)")
+def test_default_report_opens_in_headless_chromium(default_page, tmp_path) -> None:
+    _, page = default_page
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--no-first-run", f"--user-data-dir={tmp_path / 'p'}", "--virtual-time-budget=3000",
+           "--dump-dom", page.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=90).stdout
+    assert 'id="results-table"' in dom and dom.count("<img") == 7
+    assert "United States" in dom
+
+
+def test_cli_without_config_uses_bundled_default(tmp_path) -> None:
+    e = tmp_path / "e.html"
+    assert main(["explore", "--out", str(e)]) == 0
+    assert '"root":"GAIII"' in e.read_text()
+    x = tmp_path / "g.xlsx"
+    assert main(["export", "--xlsx", str(x)]) == 0
+    assert len(pd.read_excel(x, sheet_name="Results")) == 46
+    r = tmp_path / "r.html"
+    assert main(["report", "--no-charts", "--out", str(r), "--set", "uncertainty.n=32"]) == 0
+    assert "Global AI Innovation Index" in r.read_text()

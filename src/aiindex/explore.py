@@ -13,7 +13,11 @@ aggregate bottom-up exactly as :func:`aiindex.aggregate.aggregate_tree` does:
 * ranks: 1 = best, ties share the minimum rank (as :func:`aiindex.ranks.rank`).
 
 Tiers in the page: with ``thresholds`` (fixed score bands) or ``sizes`` (fixed tier sizes) the
-same rule is applied to the recomputed index. Data-driven methods (``jenks``, ``quantiles``, ...)
+same rule is applied to the recomputed index (of the section's ``node``), followed by the
+section's ``rules`` (``min_gap``, ``dimension_ranks``, ``contiguous``, ``max_tier``) exactly as
+:func:`aiindex.tiers.refine_tiers` applies them (dimension ranks from the recomputed
+first-level dimensions), so the page's tiers equal :func:`aiindex.tiers.apply_tiers_config` for
+the same weights. Data-driven methods (``jenks``, ``quantiles``, ...)
 are **not** re-fitted in the browser: the page shows each unit's tier at the nominal weights and
 says so. The page also shows every unit's rank change against the nominal weights and can
 download the current weights as a YAML scenario for ``aiindex whatif`` (top-level ``weights:``
@@ -38,7 +42,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Result
 
-__all__ = ["write_explorer", "explorer_html", "explorer_data", "BROWSER_AGGREGATORS"]
+__all__ = ["write_explorer", "explorer_html", "explorer_data", "BROWSER_AGGREGATORS",
+           "BROWSER_TIER_RULES"]
 
 #: aggregators the page computes itself; others fall back to arithmetic (with a note)
 BROWSER_AGGREGATORS = ("arithmetic", "geometric", "harmonic", "power")
@@ -47,6 +52,69 @@ BROWSER_AGGREGATORS = ("arithmetic", "geometric", "harmonic", "power")
 def _num(v: Any) -> float | None:
     f = float(v)
     return None if math.isnan(f) else f
+
+
+#: tier rules (:func:`aiindex.tiers.refine_tiers`) the page applies itself
+BROWSER_TIER_RULES = ("min_gap", "dimension_ranks", "contiguous", "max_tier")
+
+
+def _tier_payload(result: Result) -> tuple[dict[str, Any] | None, str]:
+    """How the page computes tiers (``None``: no tiers) and the note shown beside the sliders.
+
+    Read from the config's ``tiers`` section, as :func:`aiindex.tiers.apply_tiers_config` does:
+    ``thresholds`` and ``sizes`` (plus any ``rules`` of :data:`BROWSER_TIER_RULES`) are
+    recomputed in the page; other methods are shown at the nominal weights (``"nominal"``).
+    """
+    if result.tiers is None:
+        return None, "No tiers configured."
+    from .tiers import _SECTION_KEYS, TIERERS
+
+    sec = dict(result.config.tiers or {})
+    tm = str(sec.get("method", "jenks"))
+    tm = TIERERS.canonical(tm) if tm in TIERERS else tm
+    params = {k: v for k, v in sec.items() if k not in _SECTION_KEYS}
+    rules = [dict(r) for r in (sec.get("rules") or [])]
+    fw = result.framework
+    node = str(sec.get("node", fw.root))
+    unknown = [str(r.get("type")) for r in rules if r.get("type") not in BROWSER_TIER_RULES]
+    if tm == "thresholds":
+        tiers: dict[str, Any] = {"method": "thresholds",
+                                 "breaks": [float(b) for b in params["breaks"]],
+                                 "closed": params.get("closed", "left")}
+        note = ("Tiers: fixed score bands " + ", ".join(f"{b:g}" for b in tiers["breaks"])
+                + " applied to the recomputed index")
+    elif tm == "sizes":
+        tiers = {"method": "sizes", "sizes": [int(s) for s in params["sizes"]],
+                 "ties": params.get("ties", "split")}
+        note = "Tiers: fixed tier sizes " + str(tiers["sizes"]) + " applied to the recomputed index"
+    else:
+        tiers = None
+        note = ""
+    if tiers is None or unknown:
+        what = tm if tiers is None else "rule(s) " + ", ".join(unknown)
+        return {"method": "nominal"}, (
+            f"Tiers ({what or 'configured method'}) are fitted to the data and are not "
+            "re-fitted in this page: the tier column shows each unit's tier at the nominal "
+            "weights.")
+    tiers["node"] = node
+    tiers["rules"] = rules
+    if rules:
+        parts = []
+        for r in rules:
+            if r["type"] == "min_gap":
+                parts.append(f"no tier boundary inside a gap smaller than {float(r['gap']):g} "
+                             "points (" + ("the lower unit joins the upper tier"
+                                           if r.get("direction", "up") == "up" else
+                                           "the upper unit joins the lower tier") + ")")
+            elif r["type"] == "dimension_ranks":
+                parts.append(f"top {int(r['top'])} on at least {int(r['min_count'])} dimensions "
+                             f"→ at least tier {int(r['tier'])}")
+            elif r["type"] == "contiguous":
+                parts.append("tiers kept contiguous in score order")
+            else:
+                parts.append(f"no tier below {int(r['tier'])}")
+        note += ", then the rules: " + "; ".join(parts)
+    return tiers, note + " (as aiindex.tiers computes them)."
 
 
 def explorer_data(result: Result) -> dict[str, Any]:
@@ -73,34 +141,11 @@ def explorer_data(result: Result) -> dict[str, Any]:
     names = result.names if result.names is not None else {}
     units = [{"code": str(u), "name": str(names.get(u, u)) if len(names) else str(u)}
              for u in X.index]
-    tiers, note = None, "No tiers configured."
-    tinfo = result.info.get("tiers")
+    tiers, note = _tier_payload(result)
     nominal_tiers: dict[str, int | None] = {}
     if result.tiers is not None:
         nominal_tiers = {str(k): (None if v is None or v is np.nan or str(v) == "<NA>"
                                   else int(v)) for k, v in result.tiers.items()}
-        tm = str(getattr(tinfo, "method", "") or "")
-        try:
-            from .tiers import TIERERS
-
-            tm = TIERERS.canonical(tm) if tm in TIERERS else tm
-        except ImportError:  # pragma: no cover
-            pass
-        params = dict(getattr(tinfo, "params", {}) or {})
-        if tm == "thresholds":
-            tiers = {"method": "thresholds", "breaks": [float(b) for b in params["breaks"]],
-                     "closed": params.get("closed", "left")}
-            note = ("Tiers: fixed score bands " + ", ".join(f"{b:g}" for b in tiers["breaks"])
-                    + " applied to the recomputed index.")
-        elif tm == "sizes":
-            tiers = {"method": "sizes", "sizes": [int(s) for s in params["sizes"]],
-                     "ties": params.get("ties", "split")}
-            note = "Tiers: fixed tier sizes " + str(tiers["sizes"]) + " applied to the recomputed index."
-        else:
-            tiers = {"method": "nominal"}
-            note = (f"Tiers ({tm or 'configured method'}) are fitted to the data and are not "
-                    "re-fitted in this page: the tier column shows each unit's tier at the "
-                    "nominal weights.")
     mnote = "Aggregation: " + ", ".join(sorted(set(method.values()))) + " (as configured)."
     if fallback:
         mnote += (" Not available in the page, computed as arithmetic here: "

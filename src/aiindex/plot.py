@@ -94,7 +94,9 @@ def _finish(fig: Figure, title: str, source: str | None, save: str | Path | None
 
         source = f"computed with aiindex {__version__}"
     # the note lives in the layout as the figure's supxlabel so it never overlaps the axes
-    fig.supxlabel(f"Source: {source}", fontsize=7, color=_NOTE_COLOR, x=0.01, ha="left")
+    # a 7 pt character is about 0.06 in wide: wrap a long note instead of cutting it off
+    note = textwrap.fill(f"Source: {source}", max(60, int(fig.get_figwidth() / 0.062)))
+    fig.supxlabel(note, fontsize=7, color=_NOTE_COLOR, x=0.01, ha="left")
     if save is not None:
         save_figure(fig, save)
     return fig
@@ -407,7 +409,7 @@ def radar(
     ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
     fig = _figure(7.0, 6.4)
     ax = _polar_axes(fig)
-    top = vmax if vmax is not None else float(np.ceil(np.nanmax(P.to_numpy()) / 10.0) * 10.0)
+    top = vmax if vmax is not None else _radar_top(P.to_numpy(), unit)
     top = top if top > 0 else 1.0
     styles = ["-", "-", "-", "-", "-", "-"]
     for i, (lab, row) in enumerate(P.iterrows()):
@@ -422,9 +424,16 @@ def radar(
             ax.fill(a, closed, color=color, alpha=0.12)
     import textwrap
 
-    ax.set_xticks(ang, ["\n".join(textwrap.wrap(_drawable(str((labels or {}).get(c, c))), 14))
+    ax.set_xticks(ang, ["\n".join(textwrap.wrap(_drawable(str((labels or {}).get(c, c))), 16))
                         for c in P.columns], fontsize=8)
-    ax.tick_params(axis="x", pad=16)
+    ax.tick_params(axis="x", pad=6)
+    # axis labels grow away from the circle: left-aligned on the right-hand side, right-aligned
+    # on the left-hand side (clockwise from 12 o'clock, so x = sin(angle)), so that a long
+    # wrapped label never reaches back over the polygons and the reference line
+    for a, t in zip(ang, ax.get_xticklabels(), strict=True):
+        x, y = np.sin(a), np.cos(a)
+        t.set_horizontalalignment("left" if x > 0.2 else "right" if x < -0.2 else "center")
+        t.set_verticalalignment("bottom" if y > 0.7 else "top" if y < -0.7 else "center")
     ax.set_ylim(0, top)
     ax.set_rlabel_position(180.0 / k)  # radial labels between the first two axes
     ax.tick_params(axis="y", labelsize=7, labelcolor="#555555")
@@ -436,6 +445,17 @@ def radar(
     # on both sides so that a left-hand label is not cut at the figure edge
     fig.get_layout_engine().set(rect=(0.07, 0.0, 0.93, 1.0))
     return _finish(fig, title, source, save)
+
+
+def _radar_top(values: np.ndarray, unit: str) -> float:
+    """Top of the radial scale: the maximum rounded up to a multiple of 10, but never above 100
+    for scores on a 0–100 scale (a ring beyond 100 would suggest scores above the maximum)."""
+    mx = float(np.nanmax(values))
+    top = float(np.ceil(mx / 10.0) * 10.0)
+    bounded = unit.replace("-", "–").endswith("–100") or unit == "0–100"
+    if bounded and mx <= 100.0 + 1e-9:
+        top = min(top, 100.0)
+    return top
 
 
 def plot_radar(result: Result, units: Sequence[str], *, compare: str = "top",
@@ -606,7 +626,8 @@ def sunburst(
     weights
         Effective weights per node (default: ``framework.effective_weights()``).
     label_min_share
-        Nodes with a smaller effective weight are drawn without a label.
+        Nodes with a smaller effective weight are drawn without a label; they are listed with
+        their share in a footnote under the chart (text artist with ``gid="unlabelled-note"``).
 
     Returns
     -------
@@ -636,6 +657,7 @@ def sunburst(
     from matplotlib.colors import to_rgb
 
     ring_w = 1.0
+    small: list[str] = []  # nodes drawn without a label, listed in a footnote
     for c in order[1:]:
         d = depth[c]
         dim = c if d == 1 else next(a for a in [c, *framework.ancestors(c)] if a in base)
@@ -662,6 +684,8 @@ def sunburst(
                 text = f"{text}\n{100 * float(ew[c]):.0f}%"  # dimension share of the index
             ax.text(mid, r, text, rotation=rot, rotation_mode="anchor", ha="center",
                     va="center", fontsize=fs, color="black", linespacing=1.0)
+        else:
+            small.append(f"{c} {100 * float(ew[c]):.1f}%")
     # the hole is small: the full name is in the title, the centre shows the code
     rname = _drawable(str(framework.nodes[root].name or root))
     ax.text(0, 0, rname if len(rname) <= 12 else str(root), ha="center", va="center",
@@ -670,6 +694,13 @@ def sunburst(
     ax.set_axis_off()
     ax.set_title("angle ∝ effective weight (share of the index, %); rings = levels",
                  fontsize=8, color="#555555")
+    if small:
+        import textwrap
+
+        note = (f"Not labelled (under {100 * label_min_share:g}% of the index): "
+                + ", ".join(small))
+        ax.text(0.5, -0.01, textwrap.fill(_drawable(note), 130), transform=ax.transAxes,
+                ha="center", va="top", fontsize=7, color=_NOTE_COLOR, gid="unlabelled-note")
     return _finish(fig, title, source, save)
 
 
@@ -774,6 +805,7 @@ def sensitivity_bar(
     title: str = "Sensitivity indices",
     ylabel: str = "Share of output variance",
     source: str | None = None,
+    confidence_level: float | None = None,
     save: str | Path | None = None,
 ) -> Figure:
     """Grouped bars of first-order and total sensitivity indices per input factor.
@@ -783,6 +815,8 @@ def sensitivity_bar(
     indices
         Index = factors; columns ``first`` and ``total`` and optionally the confidence bounds
         ``first_low, first_high, total_low, total_high`` (drawn as error bars).
+    confidence_level
+        Level of those intervals (e.g. 0.95), named in the subtitle.
     """
     miss = {"first", "total"} - set(indices.columns)
     if miss:
@@ -803,15 +837,38 @@ def sensitivity_bar(
             err = np.vstack([lo.to_numpy(), hi.to_numpy()])
         ax.bar(x + off, df[col], width=wdt, color=color, label=lab, yerr=err, capsize=3,
                error_kw={"lw": 1, "ecolor": "#333333"})
-    _category_xticks(ax, [str(i) for i in df.index], rotate_above=5, rotation=30)
+    import textwrap
+
+    names = ["\n".join(textwrap.wrap(str(i).replace("_", " "), 14) or [str(i)])
+             for i in df.index]
+    _category_xticks(ax, names, rotate_above=8, rotation=30)  # wrapped names fit side by side
     ax.set_xlabel("Input factor (uncertain choice)")
     ax.set_ylabel(f"{ylabel} (0–1)")
     ax.axhline(0, color="#999999", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=8, frameon=False)
     if any(c.endswith("_low") for c in df.columns):
-        ax.set_title("error bars: confidence interval of each index", fontsize=8, color="#555555")
+        lvl = (f"{100 * confidence_level:g}% " if confidence_level is not None else "")
+        ax.set_title(f"error bars: {lvl}confidence interval of each index (bootstrap)",
+                     fontsize=8, color="#555555")
     return _finish(fig, title, source, save)
+
+
+#: readable names of the sensitivity outputs (aiindex.sensitivity)
+_OUTPUT_LABELS = {"mean_abs_rank_shift": "mean absolute rank shift of all units"}
+
+
+def _output_label(output: str) -> str:
+    """``mean_abs_rank_shift`` → "mean absolute rank shift of all units";
+    ``rank[USA]`` → "rank of USA"; ``score[USA]`` → "score of USA"."""
+    import re
+
+    if output in _OUTPUT_LABELS:
+        return _OUTPUT_LABELS[output]
+    m = re.fullmatch(r"(rank|score)\[(.+)\]", output)
+    if m:
+        return f"{m.group(1)} of {m.group(2)}"
+    return output.replace("_", " ")
 
 
 def _one_output(df: pd.DataFrame, output: str | None) -> pd.DataFrame:
@@ -859,20 +916,32 @@ def _sens_table(obj: Any, output: str | None = None) -> pd.DataFrame:
 
 
 def plot_sensitivity(sensitivity: Any, *, output: str | None = None, source: str | None = None,
-                     save: str | Path | None = None) -> Figure:
+                     index_name: str | None = None, save: str | Path | None = None) -> Figure:
     """:func:`sensitivity_bar` of a sensitivity result (or a DataFrame of indices).
 
     A tidy table with ``output`` and ``factor`` columns (as
     :attr:`aiindex.sensitivity.SensitivityResult.indices`) is reduced to ``output`` (default
-    ``mean_abs_rank_shift`` when present, else the first output).
+    ``mean_abs_rank_shift`` when present, else the first output). The title names the output in
+    words, the subtitle the confidence level of the error bars (``info["confidence_level"]`` of
+    the result), and the default source note the index (``index_name``, e.g. the config's name).
     """
     df = _sens_table(sensitivity, output)
     target = (df.attrs.get("output") or getattr(sensitivity, "target", None)
               or getattr(sensitivity, "output", None))
-    t = "Sensitivity of the ranks to each choice (Sobol indices)"
+    t = "Sobol sensitivity indices of the uncertain choices"
     if isinstance(target, str):
-        t += f" — output: {target}"
-    return sensitivity_bar(df, title=t, source=source or "aiindex sensitivity analysis", save=save)
+        t += f" — output: {_output_label(target)}"
+    info = getattr(sensitivity, "info", None) or {}
+    cl = info.get("confidence_level") if isinstance(info, dict) else None
+    if source is None:
+        source = "aiindex sensitivity analysis"
+        if index_name:
+            source = f"{index_name}; {source}"
+        n = getattr(sensitivity, "n_evaluations", None)
+        if n:
+            source += f" ({int(n):,} model evaluations)"
+    return sensitivity_bar(df, title=t, source=source,
+                           confidence_level=None if cl is None else float(cl), save=save)
 
 
 # ------------------------------------------------------------------------------ 8. trend + gap

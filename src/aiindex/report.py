@@ -249,7 +249,7 @@ def _sensitivity_section(sens: Any, result: Result) -> str:
 
     return _analysis_section(
         "<h2 id='sensitivity'>Sensitivity</h2>",
-        _try(plot_sensitivity, sens, source=_src(result)),
+        _try(plot_sensitivity, sens, source=_src(result) + "; aiindex sensitivity analysis"),
         ("sensitivity indices", "First-order and total sensitivity indices of each uncertain "
          "choice.", "fig-sens"),
         "Sensitivity", lambda: _sens_table(sens), tid="sensitivity-table", decimals=3)
@@ -264,7 +264,7 @@ def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool) -> st
              f"normalisation bounds: {html.escape(str(getattr(panel, 'bounds', '')))}.</p>"
              if years else "<h2 id='trends'>Trends over years</h2>"]
     tr = trends(panel)
-    parts.append(_table(tr, tid="trends-table", decimals=2))
+    parts.append(_table(_cagr_as_percent(tr), tid="trends-table", decimals=2))
     if gap is not None:
         a, b = gap
         g = gaps(panel, a, b)
@@ -280,6 +280,15 @@ def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool) -> st
             else:
                 parts.append(f"<p class='note'>Gap chart not available: {html.escape(err or '')}</p>")
     return "".join(parts)
+
+
+def _cagr_as_percent(tr: pd.DataFrame) -> pd.DataFrame:
+    """The trends table for display: ``cagr`` (a fraction, 0.02) as ``CAGR (%/year)`` (2.00)."""
+    if "cagr" not in tr.columns:
+        return tr
+    out = tr.copy()
+    out["cagr"] = pd.to_numeric(out["cagr"], errors="coerce") * 100.0
+    return out.rename(columns={"cagr": "CAGR (%/year)"})
 
 
 def _audit_section(result: Result) -> str:
@@ -495,13 +504,29 @@ def cmd_explore(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEFAULT_HELP = "config YAML (default: the bundled Global AI Innovation Index example)"
+
+
+def _default_config(p: argparse.ArgumentParser) -> None:
+    """Leave out CONFIG → the bundled default, as ``aiindex run`` does.
+
+    ``cli.main`` rejects a ``None`` config for commands other than ``run``, so the default path
+    itself is the argument's default (resolved the same way as ``cli.resolve_config_arg``).
+    """
+    from .defaults import default_config_path
+
+    p.set_defaults(config=str(default_config_path()))
+
+
 def register_cli(subparsers: Any) -> None:
-    """Add the ``report``, ``export`` and ``explore`` sub-commands."""
+    """Add the ``report``, ``export`` and ``explore`` sub-commands (CONFIG optional)."""
     from .cli import add_config_arguments
 
     p = subparsers.add_parser("report", help="write a self-contained HTML report")
-    add_config_arguments(p, optional=True, out_help="output HTML file (default report.html)",
+    add_config_arguments(p, optional=True, config_help=_DEFAULT_HELP,
+                         out_help="output HTML file (default report.html)",
                          out_default="report.html")
+    _default_config(p)
     p.add_argument("--no-charts", action="store_true", help="leave the charts out")
     p.add_argument("--trends", action="store_true",
                    help="add trends over all years of a multi-year (panel) dataset")
@@ -510,12 +535,15 @@ def register_cli(subparsers: Any) -> None:
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser("export", help="export every stage to an Excel workbook")
-    add_config_arguments(p, optional=True)
+    add_config_arguments(p, optional=True, config_help=_DEFAULT_HELP)
+    _default_config(p)
     p.add_argument("--xlsx", help="output .xlsx file")
     p.add_argument("--csv", help="also write CSV files to this folder")
     p.set_defaults(func=cmd_export)
 
     p = subparsers.add_parser("explore", help="write the interactive weight explorer (HTML)")
-    add_config_arguments(p, optional=True, out_help="output HTML file (default explorer.html)",
+    add_config_arguments(p, optional=True, config_help=_DEFAULT_HELP,
+                         out_help="output HTML file (default explorer.html)",
                          out_default="explorer.html")
+    _default_config(p)
     p.set_defaults(func=cmd_explore)
