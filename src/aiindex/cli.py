@@ -204,8 +204,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if not getattr(args, "command", None):
         args = ap.parse_args(["run", *(argv or [])])
-    if getattr(args, "config", "x") is None and args.command != "run":
-        ap.error("a config file is required")
     try:
         return int(args.func(args) or 0)
     except AIIndexError as exc:
