@@ -79,6 +79,42 @@ def test_rounded_data_consistent_at_rounding_level():
     assert r.weights.to_numpy() == pytest.approx(W, abs=0.01)
 
 
+@pytest.mark.parametrize(("prior", "match"), [
+    ({"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0, "e": 0.0}, r"all zero for \['a', 'b'"),
+    ({"a": -0.1, "b": 0.3, "c": 0.3, "d": 0.3, "e": 0.2}, r"negative \{'a': -0\.1\}"),
+    ({"a": np.nan, "b": 0.3, "c": 0.3, "d": 0.3, "e": 0.2}, r"finite; got \{'a': nan\}"),
+    ({"a": 0.2, "b": np.inf, "c": 0.3, "d": 0.3, "e": 0.2}, r"finite; got \{'b': inf\}"),
+    ({"a": 0.2, "b": 0.2}, r"lacks weight\(s\) for \['c', 'd', 'e'\]"),
+    ({"a": "x", "b": 1, "c": 1, "d": 1, "e": 1}, "must be numbers"),
+])
+def test_bad_prior_is_an_error_not_silently_fixed(prior, match):
+    # formerly an all-zero prior became equal weights and negatives were clipped to 0
+    X = _X()
+    y = (X @ W).iloc[:2]
+    with pytest.raises(ConfigError, match=match):
+        calibrate(y, X, prior=prior)
+    with pytest.raises(ConfigError, match=match):
+        calibrate(X @ W, X, prior=prior, mode="least_squares")
+
+
+def test_prior_zero_within_a_group_is_an_error():
+    # level 2 = A, B (children of P) and C, D (children of Q): two groups of siblings
+    cfg = {"framework": {"code": "Idx", "children": [
+        {"code": "P", "children": [{"code": "A", "children": [{"code": "m1"}]},
+                                   {"code": "B", "children": [{"code": "m2"}]}]},
+        {"code": "Q", "children": [{"code": "C", "children": [{"code": "m3"}]},
+                                   {"code": "D", "children": [{"code": "m4"}]}]}]},
+        "normalize": {"method": "none"}}
+    X = _X(k=4)
+    X.columns = ["m1", "m2", "m3", "m4"]
+    data = X.rename_axis("uCode").reset_index()
+    res = run(cfg, data=data)
+    y = res.scores["Idx"].iloc[:2]
+    prior = {"A": 0.0, "B": 0.0, "C": 1.0, "D": 2.0}
+    with pytest.raises(ConfigError, match=r"within group\(s\) \{'P': \['A', 'B'\]\}"):
+        calibrate(y, config=cfg, data=data, level=2, prior=prior)
+
+
 def test_underdetermined_min_change_and_infeasible():
     X = _X()
     y = (X @ W).iloc[:2]

@@ -65,6 +65,19 @@ def test_force_include_exclude() -> None:
     assert none.info["dropped"] == ["C"]
 
 
+def test_single_string_is_one_code() -> None:
+    # "AB" must not be split into "A" and "B" (a string is iterable)
+    X2 = X.rename(index={"A": "AB"})
+    out = apply(X2, {"*": MethodChoice("availability", {"min_share": 0.9, "include": "B",
+                                                         "exclude": "AB"})}, CTX)
+    assert out.info["dropped"] == ["AB", "D"]
+    log = out.log.set_index("uCode")
+    assert log.loc["AB", "reason"] == "forced out"
+    assert log.loc["B", "reason"].startswith("forced in despite")
+    with pytest.raises(DataError, match=r"\['ZZZ'\]"):
+        _run(exclude="ZZZ")
+
+
 def test_bad_params() -> None:
     with pytest.raises(DataError, match="ZZZ"):
         _run(include=["ZZZ"])

@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from aiindex import run
 from aiindex.errors import ConfigError, MethodError
@@ -181,6 +182,41 @@ def test_pca_singular_input_errors():
         WEIGHTERS.call("pca_first", X.iloc[:2])
 
 
+@pytest.mark.parametrize("method", ["pca", "pca_first"])
+def test_pca_collinear_columns_are_singular(method):
+    X = _X(k=3)
+    # d = 2a: the near-null eigenvector is (a - d)/sqrt(2); b and c are not involved
+    with pytest.raises(MethodError, match=r"singular input: .*rank 3 < 4.*collinear component\(s\) "
+                                          r"\['a', 'd'\].*0\.707·a - 0\.707·d"):
+        WEIGHTERS.call(method, X.assign(d=2 * X["a"]))
+    # d = a + b (+ a shift): a, b and d are involved, c is not
+    with pytest.raises(MethodError, match=r"collinear component\(s\) \['a', 'b', 'd'\]"):
+        WEIGHTERS.call(method, X.assign(d=X["a"] + X["b"] + 3.0))
+    # two relations: rank 3 of 5
+    with pytest.raises(MethodError, match=r"rank 3 < 5.*\['a', 'b', 'd', 'e'\]"):
+        WEIGHTERS.call(method, X.assign(d=2 * X["a"], e=X["b"] - 1))
+    # the tolerance is relative: a tiny but real independent part passes with rank_tol=0
+    rng = np.random.default_rng(9)
+    Y = X.assign(d=X["a"] + X["b"] + 1e-5 * rng.normal(size=len(X)))
+    with pytest.raises(MethodError, match="singular input"):
+        WEIGHTERS.call(method, Y)
+    w = WEIGHTERS.call(method, Y, rank_tol=0.0)
+    assert w.sum() == pytest.approx(1.0)
+    with pytest.raises(MethodError, match="rank_tol must be in"):
+        WEIGHTERS.call(method, X, rank_tol=-1.0)
+
+
+@pytest.mark.parametrize("method", ["pca", "pca_first"])
+def test_pca_needs_more_units_than_components(method):
+    X = _X(k=4)
+    with pytest.raises(MethodError, match=r"3 complete-case unit\(s\) for 4 components "
+                                          r"\['a', 'b', 'c', 'd'\].*more complete-case units"):
+        WEIGHTERS.call(method, X.iloc[:3])
+    with pytest.raises(MethodError, match="4 complete-case unit"):
+        WEIGHTERS.call(method, X.iloc[:4])
+    assert WEIGHTERS.call(method, X.iloc[:6]).sum() == pytest.approx(1.0)
+
+
 # ------------------------------------------------------------------ BoD
 def test_bod_hand_values():
     X = pd.DataFrame({"a": [1.0, 0.0, 0.4, 1.0], "b": [0.0, 1.0, 0.4, 0.2]},
@@ -266,11 +302,32 @@ def test_balance_equalises_correlations():
 DATA_SCHEMES = ["equal", "entropy", "critic", "pca", "pca_first", "bod", "balance",
                 "maximize_correlation", "explicit", "budget", "ahp"]
 
-matrices = st.integers(0, 10_000).map(lambda s: _X(s, n=12, k=4))
+def _frame(A: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(A, columns=CODES[:A.shape[1]], index=[f"U{i:02d}" for i in range(len(A))])
+
+
+def _well_conditioned(A: np.ndarray) -> bool:
+    """No (near-)constant column and a correlation matrix far from singular."""
+    if (np.ptp(A, axis=0) < 1e-3 * np.abs(A).max(axis=0)).any():
+        return False
+    ev = np.linalg.eigvalsh(np.corrcoef(A, rowvar=False))
+    return bool(ev[0] > 1e-3 * ev[-1])
+
+
+@st.composite
+def matrices(draw: st.DrawFn, n: tuple[int, int] = (8, 14), k: tuple[int, int] = (2, 4),
+             low: float = 1.0, high: float = 100.0) -> pd.DataFrame:
+    """Units × components data drawn element by element by hypothesis (positive values, no
+    constant column, non-singular correlation matrix)."""
+    shape = (draw(st.integers(*n)), draw(st.integers(*k)))
+    A = draw(hnp.arrays(np.float64, shape, elements=st.floats(low, high, allow_nan=False),
+                        unique=True))
+    assume(_well_conditioned(A))
+    return _frame(A)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(X=matrices)
+@given(X=matrices())
 def test_every_scheme_nonnegative_sums_to_one(X):
     for m in DATA_SCHEMES:
         w = _call(m, X)
@@ -278,13 +335,41 @@ def test_every_scheme_nonnegative_sums_to_one(X):
         assert (w >= 0).all() and w.sum() == pytest.approx(1.0), m
 
 
-@settings(max_examples=20, deadline=None)
-@given(X=matrices, j=st.integers(0, 3), c=st.floats(0.01, 1000))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=matrices(k=(4, 4)), j=st.integers(0, 3), c=st.floats(0.01, 1000))
 def test_scaling_a_metric_keeps_entropy_critic_pca_weights(X, j, c):
     Y = X.copy()
     Y.iloc[:, j] = Y.iloc[:, j] * c
     for m in ("entropy", "critic", "pca", "pca_first"):
         assert _call(m, Y).to_numpy() == pytest.approx(_call(m, X).to_numpy(), abs=1e-8), m
+
+
+@settings(max_examples=25, deadline=None)
+@given(A=hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 4)),
+                    elements=st.floats(0.01, 100, allow_nan=False)),
+       bump=st.floats(0, 10), c=st.floats(0.01, 100), j=st.integers(0, 3))
+def test_bod_properties(A, bump, c, j):
+    """BoD on positive data: scores in [0, 1], non-negative weights that keep every unit on or
+    under the frontier, score 1 for a unit best on every metric and for every unit best on some
+    metric, and scores unchanged when a metric is rescaled."""
+    X = _frame(A)
+    X.loc["TOP"] = X.max() + bump  # best (or tied best) on every metric
+    r = benefit_of_the_doubt(X)
+    s, W = r.scores.to_numpy(), r.weights.to_numpy()
+    B = X.to_numpy()
+    assert ((s >= 0) & (s <= 1)).all()
+    assert (W >= 0).all()
+    assert (B @ W.T <= 1 + 1e-6).all()  # each unit's weights feasible for all (LP tolerance)
+    assert s == pytest.approx((W * B).sum(axis=1), abs=1e-7)  # scores are clipped to [0, 1]
+    assert r.scores["TOP"] == pytest.approx(1.0, abs=1e-7)
+    best_somewhere = (B >= B.max(axis=0)).any(axis=1)
+    assert s[best_somewhere] == pytest.approx(1.0, abs=1e-7)
+    Y = X.copy()
+    jj = j % X.shape[1]
+    Y.iloc[:, jj] = Y.iloc[:, jj] * c
+    assert benefit_of_the_doubt(Y).scores.to_numpy() == pytest.approx(s, abs=1e-7)
+    w = WEIGHTERS.call("bod", X)
+    assert (w >= 0).all() and w.sum() == pytest.approx(1.0)
 
 
 @st.composite

@@ -454,6 +454,38 @@ def _local_from_effective(fw: Framework, eff: pd.Series) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------------------- main
+def _check_prior(prior: pd.Series | Mapping[str, float], codes: list[str],
+                 groups: pd.Series) -> np.ndarray:
+    """Prior weights of ``codes`` as an array; a :class:`ConfigError` naming the offending
+    components when a weight is missing, non-numeric, non-finite or negative, or when every
+    weight of a group of siblings (or all of them) is zero: such a prior is never silently
+    replaced by equal weights or clipped."""
+    try:
+        ps = pd.Series(prior, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"calibrate: prior weights must be numbers: {exc}") from None
+    ps.index = ps.index.map(str)
+    miss = [c for c in codes if c not in ps.index]
+    if miss:
+        raise ConfigError(f"calibrate: prior lacks weight(s) for {miss}")
+    p = ps[codes]
+    bad = {c: float(v) for c, v in p.items() if not np.isfinite(v)}
+    if bad:
+        raise ConfigError(f"calibrate: prior weight(s) must be finite; got {bad}")
+    neg = {c: float(v) for c, v in p.items() if v < 0}
+    if neg:
+        raise ConfigError(f"calibrate: prior weight(s) must be >= 0; got negative {neg}")
+    if (p == 0).all():
+        raise ConfigError(f"calibrate: prior weights are all zero for {codes}")
+    g = pd.Series(groups.to_numpy(), index=codes)
+    zero = [grp for grp, s in p.groupby(g.to_numpy(), sort=False) if (s == 0).all()]
+    if zero:
+        members = {str(grp): list(g.index[g == grp]) for grp in zero}
+        raise ConfigError(f"calibrate: prior weights are all zero within group(s) {members}; "
+                          "each group of siblings needs a positive prior weight")
+    return p.to_numpy(dtype=float)
+
+
 def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
               config: Any = None, level: int | None = None, scale: Scale = "none",
               prior: pd.Series | Mapping[str, float] | None = None, tol: float = 0.05,
@@ -480,7 +512,9 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
         ``none``, ``affine``, ``leader100``, ``minmax`` or ``auto``.
     prior
         Prior weights for the underdetermined case (default: the framework's weights in config
-        mode, else equal weights); normalised within groups.
+        mode, else equal weights); normalised within groups. Weights must be finite and
+        >= 0 with a positive weight in every group of siblings, else ``ConfigError`` (a bad
+        prior is never clipped or replaced by equal weights).
     tol
         Tolerance on each target in the underdetermined case (score units).
     aggregator
@@ -508,6 +542,9 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
         Targets for units not in the data, missing published values, too few units.
     MethodError
         Unknown scale/aggregator, geometric mean with non-positive values.
+    ConfigError
+        Both or neither of ``components``/``config``; a missing, negative, non-finite or
+        all-zero prior weight (named).
     """
     if (components is None) == (config is None):
         raise ConfigError("calibrate: give exactly one of components= or config=")
@@ -561,11 +598,7 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
     if prior is None:
         prior_w = equal_w
     else:
-        ps = pd.Series(prior, dtype=float)
-        miss = [c for c in codes if c not in ps.index]
-        if miss:
-            raise ConfigError(f"calibrate: prior lacks weight(s) for {miss}")
-        prior_w = P.normalise(ps[codes].to_numpy(dtype=float))
+        prior_w = P.normalise(_check_prior(prior, codes, groups[codes]))
     n_free = len(codes) - len(gcodes)
     scales = list(_SCALES) if scale == "auto" else [scale]
     use_mode = mode

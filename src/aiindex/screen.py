@@ -15,7 +15,7 @@
     ``"both"`` (``"byNAandzeros"``: dropped if either rule fails). A unit with no observed
     value at all fails the zeros rule too;
   - ``include`` / ``exclude``: unit codes forced in / out, overriding the rules (COINr
-    ``Force``); unknown codes or a code in both lists → ``DataError``.
+    ``Force``); a single string is one code (``include: "AUT"``); unknown codes or a code in both lists → ``DataError``.
 
 * ``none`` — keeps every unit (``include``/``exclude`` still apply).
 
@@ -108,6 +108,18 @@ def none(
     return pd.Series("", index=table.index)
 
 
+def _codes_param(value: Any, key: str) -> list[str]:
+    """Unit codes of ``include``/``exclude``: a single string is one code, not its characters."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        return [value.decode() if isinstance(value, bytes) else value]
+    if not isinstance(value, Iterable):
+        raise MethodError(f"screen: {key} must be a unit code or a list of unit codes, "
+                          f"got {value!r}")
+    return [str(u) for u in value]
+
+
 def apply(X: pd.DataFrame, choices: Mapping[str, MethodChoice], ctx: StageContext) -> StageOutput:
     """Drop units that fail the screening rule.
 
@@ -133,8 +145,8 @@ def apply(X: pd.DataFrame, choices: Mapping[str, MethodChoice], ctx: StageContex
     SCREENERS.check_params(name, params, where="screen")
     table = availability_table(X)
     reasons = SCREENERS.get(name)(table, **params)
-    include = [str(u) for u in params.get("include", ()) or ()]
-    exclude = [str(u) for u in params.get("exclude", ()) or ()]
+    include = _codes_param(params.get("include"), "include")
+    exclude = _codes_param(params.get("exclude"), "exclude")
     unknown = sorted(set(include + exclude) - set(map(str, X.index)))
     if unknown:
         raise DataError(f"screen: forced unit(s) {unknown} not found in the data")

@@ -227,7 +227,7 @@ def _log_range(a: np.ndarray, method: str, metric: str) -> tuple[np.floating, np
     mn, mx = np.nanmin(a), np.nanmax(a)
     if mx == mn:
         raise MethodError(
-            f"log transform ({method}) of metric {metric!r}: the column is constant ({mn!r}), "
+            f"log transform ({method}) of metric {metric!r}: the column is constant ({float(mn)!r}), "
             "its log transform is undefined"
         )
     return mn, mx
@@ -242,7 +242,7 @@ def _log_gii_array(a: np.ndarray, metric: str) -> np.ndarray:
     mn, mx = _log_range(a, "log_gii", metric)
     if mx < 1:
         raise MethodError(
-            f"log transform (log_gii) of metric {metric!r}: max(x) = {mx!r} < 1 would reverse "
+            f"log transform (log_gii) of metric {metric!r}: max(x) = {float(mx)!r} < 1 would reverse "
             "or break the transform (log((max-1)*(x-min)/(max-min)+1)); use log_ct"
         )
     return np.log((mx - 1) * (a - mn) / (mx - mn) + 1)

@@ -60,6 +60,7 @@ __all__ = [
     "compute_weights",
     "importance",
     "SAATY_RI",
+    "PCA_RANK_TOL",
 ]
 
 #: registry of weighting schemes
@@ -334,20 +335,58 @@ def _nonconstant_matrix(X: pd.DataFrame, method: str, lead: str,
     return A, codes
 
 
+#: default relative tolerance of the PCA rank check: the correlation matrix is singular when
+#: its smallest eigenvalue is <= ``rank_tol`` × its largest one
+PCA_RANK_TOL: float = 1e-8
+
+
 def _standardised(X: pd.DataFrame, method: str) -> tuple[np.ndarray, list[str]]:
     A, codes = _nonconstant_matrix(X, method, "singular input: ",
                                    " (zero variance), so the correlation matrix is undefined")
     if len(codes) < 2:
         raise MethodError(f"{method}: needs at least 2 components, got {codes}")
+    n, k = A.shape
+    if n <= k:
+        raise MethodError(f"{method}: singular input: {n} complete-case unit(s) for {k} components "
+                          f"{codes}; the correlation matrix has rank <= {n - 1} < {k}, PCA needs "
+                          "more complete-case units than components")
     Z = (A - A.mean(axis=0)) / A.std(axis=0, ddof=1)
     return Z, codes
 
 
-def _eig_corr(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _term(v: float, c: str) -> str:
+    return f"{'-' if v < 0 else '+'} {abs(v):.3g}·{c}"
+
+
+def _eig_corr(Z: np.ndarray, codes: Sequence[str], method: str,
+              rank_tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (descending) and sign-fixed eigenvectors of the correlation matrix of ``Z``;
+    a :class:`MethodError` naming the collinear components when it is (numerically) singular,
+    i.e. its smallest eigenvalue is <= ``rank_tol`` × its largest."""
+    if not (np.isfinite(rank_tol) and 0 <= rank_tol < 1):
+        raise MethodError(f"{method}: rank_tol must be in [0, 1), got {rank_tol!r}")
     R = (Z.T @ Z) / (Z.shape[0] - 1)
     vals, vecs = np.linalg.eigh(R)
     order = np.argsort(vals)[::-1]
-    vals, vecs = np.clip(vals[order], 0.0, None), vecs[:, order]
+    vals, vecs = vals[order], vecs[:, order]
+    null = vals <= rank_tol * vals[0]
+    if null.any():
+        k = len(codes)
+        V0 = vecs[:, null]
+        # involvement of each component in the near-null space (basis-independent row norms)
+        inv = np.sqrt((V0**2).sum(axis=1))
+        involved = [codes[j] for j in range(k) if inv[j] >= 0.1 * inv.max()]
+        v = vecs[:, -1]
+        v = v * np.sign(v[np.abs(v).argmax()])
+        top = [j for j in np.argsort(-np.abs(v), kind="stable") if abs(v[j]) >= 0.1 * np.abs(v).max()]
+        relation = " ".join(_term(float(v[j]), codes[j]) for j in top).lstrip("+ ")
+        raise MethodError(
+            f"{method}: singular input: the correlation matrix of {codes} has rank "
+            f"{k - int(null.sum())} < {k} (smallest eigenvalue {vals[-1]:.3g} <= rank_tol "
+            f"{rank_tol:g} × largest {vals[0]:.3g}); collinear component(s) {involved} "
+            f"(near-linear relation of the standardised scores: {relation} ≈ 0); drop or "
+            "combine one of them")
+    vals = np.clip(vals, 0.0, None)
     # fix signs: largest-magnitude entry of each vector positive (deterministic output)
     idx = np.abs(vecs).argmax(axis=0)
     vecs = vecs * np.sign(vecs[idx, np.arange(vecs.shape[1])])
@@ -357,7 +396,7 @@ def _eig_corr(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @WEIGHTERS.register("pca")
 def pca(X: pd.DataFrame, /, *, eigen_min: float = 1.0, variance_share_min: float = 0.1,
         cumulative_min: float = 0.6, n_factors: int | None = None,
-        rotate: bool = True) -> pd.Series:
+        rotate: bool = True, rank_tol: float = PCA_RANK_TOL) -> pd.Series:
     """Factor-analysis weights (OECD/JRC Handbook 2008, §6.1.1, principal-component extraction).
 
     1. standardise the components and take their correlation matrix;
@@ -373,14 +412,23 @@ def pca(X: pd.DataFrame, /, *, eigen_min: float = 1.0, variance_share_min: float
     Diagnostics in ``attrs``: ``eigenvalues``, ``n_factors``, ``loadings`` (rotated),
     ``scaled_squared_loadings``, ``factor_share``, ``assignment``.
 
+    Parameters
+    ----------
+    rank_tol
+        Relative tolerance of the singularity check: the correlation matrix is singular when its
+        smallest eigenvalue is <= ``rank_tol`` × its largest (default :data:`PCA_RANK_TOL`
+        = 1e-8).
+
     Raises
     ------
     MethodError
-        Singular input: a constant component, fewer than 3 units or 2 components.
+        Singular input: a constant component, fewer than 3 units or 2 components, no more
+        complete-case units than components, or a singular correlation matrix (collinear
+        components, e.g. ``d = 2a`` or ``d = a + b``; the message names them).
     """
     Z, codes = _standardised(X, "pca")
     k = len(codes)
-    vals, vecs = _eig_corr(Z)
+    vals, vecs = _eig_corr(Z, codes, "pca", rank_tol)
     share = vals / vals.sum()
     if n_factors is None:
         keep = (vals > eigen_min) & (share > variance_share_min)
@@ -416,15 +464,21 @@ def pca(X: pd.DataFrame, /, *, eigen_min: float = 1.0, variance_share_min: float
 
 
 @WEIGHTERS.register("pca_first")
-def pca_first(X: pd.DataFrame, /, *, absolute: bool = False) -> pd.Series:
+def pca_first(X: pd.DataFrame, /, *, absolute: bool = False,
+              rank_tol: float = PCA_RANK_TOL) -> pd.Series:
     """Weights from the first principal component of the correlation matrix.
 
     Default: squared loadings of the first (unit-length) eigenvector, which already sum to 1.
     ``absolute=True``: absolute loadings renormalised to sum 1 (gives less extreme weights).
     Attrs: ``eigenvalues``, ``explained`` (share of the first component), ``loadings``.
+
+    Raises
+    ------
+    MethodError
+        Singular input, as for :func:`pca` (``rank_tol`` is the same relative tolerance).
     """
     Z, codes = _standardised(X, "pca_first")
-    vals, vecs = _eig_corr(Z)
+    vals, vecs = _eig_corr(Z, codes, "pca_first", rank_tol)
     v = vecs[:, 0]
     raw = np.abs(v) if absolute else v**2
     out = _finish(raw, codes, "pca_first")
