@@ -222,15 +222,22 @@ def test_asem_framework_correlations(asem_result) -> None:
     # within level 2: 28 pairs of pillars
     assert (fc.within_level["level"] == 2).sum() == 28
     # every flag is a sibling pair (or node-parent pair) meeting its rule; and all such are flagged
-    neg_direct = 0
+    neg_direct, neg_any = 0, 0
     for p in fw.aggregates:
         kids = fw.children(p)
         R = S[kids].corr().to_numpy()
         iu = np.triu_indices(len(kids), 1)
-        neg_direct += int((R[iu] < 0).sum())
+        neg_direct += int((R[iu] < -0.1).sum())
+        neg_any += int((R[iu] < 0).sum())
         assert int((R[iu] > 0.9).sum()) == int(((fc.flags["flag"] == "high")
                                                   & (fc.flags["parent"] == p)).sum())
-    assert (fc.flags["flag"] == "negative").sum() == neg_direct
+    # default tolerance: flagged only when r < -0.1 (docs/audit.md: 18 of the 26 negative pairs)
+    assert (fc.flags["flag"] == "negative").sum() == neg_direct == 18
+    assert (fc.flags["r"] < -0.1).all()
+    f0 = framework_correlations(asem_result, "pearson", neg_tol=0.0).flags
+    assert (f0["flag"] == "negative").sum() == neg_any == 26
+    npar = fc.flags[fc.flags["flag"] == "negative_with_parent"]
+    assert npar[["a", "b"]].values.tolist() == [["TBTs", "Instit"]]
     # across levels: metric LPI with each of its ancestors
     al = fc.across_levels
     anc = al[(al["a"] == "LPI") & al["is_ancestor"]]
@@ -278,8 +285,18 @@ def test_asem_unit_summary_and_profile(asem_result) -> None:
     top = prof[(prof["kind"] == "metric") & (prof["side"] == "strongest")]
     low = prof[(prof["kind"] == "metric") & (prof["side"] == "weakest")]
     assert top["rank"].iloc[0] == ranks.min() and low["rank"].iloc[0] == ranks.max()
+    # default dimensions: the children of the root (level depth - 1 = 3: Conn, Sust)
     dims = prof[prof["kind"] == "dimension"]
-    assert set(dims["node"]) <= set(PILLARS) and len(dims) == 6
+    assert set(dims["node"]) == {"Conn", "Sust"} and (dims["level"] == 3).all()
+    assert len(dims) == 4  # 2 strongest + 2 weakest of 2 dimensions
+    top_dim = dims[dims["side"] == "strongest"].iloc[0]
+    dim_ranks = asem_result.ranks.loc["DEU", ["Conn", "Sust"]]
+    assert top_dim["node"] == dim_ranks.astype(int).idxmin()
+    prof2 = unit_profile(asem_result, "DEU", n=3, dimension_level=2)
+    dims2 = prof2[prof2["kind"] == "dimension"]
+    assert set(dims2["node"]) <= set(PILLARS) and len(dims2) == 6
+    with pytest.raises(ConfigError, match="dimension_level"):
+        unit_profile(asem_result, "DEU", dimension_level=4)
     with pytest.raises(DataError, match="XXX"):
         unit_profile(asem_result, "XXX")
 
@@ -297,3 +314,31 @@ def test_audit_report_and_cli(asem_result, tmp_path: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert rc == 0 and "level 2" in out and "eigenvalue > 1" in out
     assert (tmp_path / "b" / "audit_alpha.csv").exists()
+
+
+def test_negative_flags_tolerance() -> None:
+    # siblings x, y with r = -0.05 exactly (hand-built, centred, orthogonal parts): not flagged
+    # at the default tolerance 0.1, flagged with neg_tol=0
+    import aiindex
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=60)
+    b = rng.normal(size=60)
+    a = (a - a.mean()) / a.std()
+    b = b - b.mean()
+    b = b - (b @ a) / (a @ a) * a
+    b = b / b.std()
+    y = -0.05 * a + np.sqrt(1 - 0.05**2) * b
+    assert np.corrcoef(a, y)[0, 1] == pytest.approx(-0.05)
+    data = pd.DataFrame({"uCode": [f"u{i}" for i in range(60)], "x": a, "y": y})
+    cfg = {"framework": {"code": "I", "children": [{"code": "x"}, {"code": "y"}]},
+           "normalize": {"method": "none"}, "aggregate": {"method": "arithmetic"}}
+    res = aiindex.run(cfg, data=data)
+    assert len(framework_correlations(res).flags) == 0
+    f0 = framework_correlations(res, neg_tol=0.0).flags
+    assert f0["flag"].tolist() == ["negative"] and f0["r"].iloc[0] == pytest.approx(-0.05)
+    assert len(framework_correlations(res, neg_tol=0.04).flags) == 1
+    assert audit(res, neg_tol=0.0).neg_tol == 0.0
+    for bad in (-0.1, 1.0, float("nan"), True):
+        with pytest.raises(ConfigError, match="neg_tol"):
+            framework_correlations(res, neg_tol=bad)

@@ -82,13 +82,23 @@ def test_gaps_and_notes() -> None:
         gaps(pr, "A", "Z")
 
 
-def test_plot_gap_and_lazy_matplotlib(tmp_path: Path) -> None:
-    code = "import sys, aiindex.panel; print('matplotlib' in sys.modules)"
+def test_plot_gap_lazy_matplotlib_and_backend_unchanged(tmp_path: Path) -> None:
+    # one fresh process: importing aiindex.panel does not import matplotlib; plot_gap does not
+    # call matplotlib.use() (the backend the caller set, here "svg", is unchanged) and never
+    # imports pyplot
+    code = (
+        "import sys, aiindex.panel\n"
+        "lazy = 'matplotlib' not in sys.modules\n"
+        "import matplotlib; matplotlib.use('svg')\n"
+        "import pandas as pd\n"
+        "from aiindex.panel import plot_gap\n"
+        "g = pd.DataFrame({'year': [2020, 2021], 'gap': [1.0, 2.0]})\n"
+        f"plot_gap(g, 'A', 'B', path={str(tmp_path / 'g0.png')!r})\n"
+        "print(lazy, matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-    import matplotlib
-
-    matplotlib.use("Agg")
+    assert out.stdout.split() == ["True", "svg", "False"]
+    assert (tmp_path / "g0.png").exists()
     pr = _panel({"A": [50.0, 60.0], "B": [40.0, 65.0]}, [2020, 2021])
     ax = plot_gap(pr, "A", "B", path=tmp_path / "g.png")
     assert (tmp_path / "g.png").exists()
@@ -201,6 +211,26 @@ def test_gii_cli(tmp_path: Path, capsys, gii_dir: Path) -> None:
     assert (tmp_path / "gap_CHE_USA.png").exists() and (tmp_path / "trends.csv").exists()
 
 
+def test_cli_plot_uses_trend_gap(tmp_path: Path, monkeypatch, capsys, asem_dir: Path) -> None:
+    import aiindex.plot
+    from aiindex.cli import main
+
+    calls = []
+    real = aiindex.plot.trend_gap
+
+    def spy(scores, units, **kw):
+        calls.append((list(scores.index), list(units), kw["gap"]))
+        return real(scores, units, **kw)
+
+    monkeypatch.setattr(aiindex.plot, "trend_gap", spy)
+    rc = main(["trends", str(ASEM_CFG), "--gap", "DEU", "FRA", "--years", "2019", "2021",
+               "--out", str(tmp_path), "--plot"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "over 2018-2022 (5 years)" in out  # pooled over all years by default
+    assert calls == [([2019, 2021], ["DEU", "FRA"], ("DEU", "FRA"))]
+    assert (tmp_path / "gap_DEU_FRA.png").stat().st_size > 0
+
+
 # ----------------------------------------------------------------------------- ASEM panel
 @pytest.fixture(scope="module")
 def asem_panel() -> PanelResult:
@@ -232,14 +262,39 @@ def test_asem_panel_per_year_differs(asem_panel: PanelResult) -> None:
     # same treated data, different normalisation statistics → different scores
     d = (py.scores()[2022] - asem_panel.scores()[2022]).abs()
     assert d.max() > 0.5
-    # the 2018 per-year run equals a plain one-year run of that year
+    # the 2018 per-year run equals a plain one-year run of that year without pooled bounds;
+    # with the config's pooled bounds, aiindex.run gives the pooled panel's year (all years)
     import aiindex
 
-    one = aiindex.run(ASEM_CFG, overrides={"data": {"year": 2018}})
+    one = aiindex.run(ASEM_CFG, overrides={"data": {"year": 2018},
+                                           "normalize": {"pooled": False}})
     assert np.allclose(py.scores()[2018].reindex(one.index.index).to_numpy(), one.index.to_numpy())
+    pooled = aiindex.run(ASEM_CFG, overrides={"data": {"year": 2018}})
+    assert np.allclose(asem_panel.scores()[2018].reindex(pooled.index.index).to_numpy(),
+                       pooled.index.to_numpy())
     tr = trends(asem_panel, "Conn")
     assert len(tr) == 51 and (tr["n_years"] == 5).all()
     assert np.allclose(tr["change"], asem_panel.scores("Conn")[2022] - asem_panel.scores("Conn")[2018])
+
+
+def test_pooled_bounds_over_all_years_by_default(asem_panel: PanelResult) -> None:
+    # a year's pooled scores do not depend on which years are reported
+    sub = run_panel(ASEM_CFG, years=[2019, 2022])
+    assert sub.bounds == "pooled" and sub.years == [2019, 2022]
+    assert sub.pooled_years == list(range(2018, 2023)) == asem_panel.pooled_years
+    assert len(sub.reference) == 5 * 51
+    for y in (2019, 2022):
+        pd.testing.assert_series_equal(sub.scores()[y], asem_panel.scores()[y])
+    # pool="selected": the statistics come from the two selected years only
+    sel = run_panel(ASEM_CFG, years=[2019, 2022], pool="selected")
+    assert sel.pooled_years == [2019, 2022] and len(sel.reference) == 2 * 51
+    N = pd.concat({y: r.stages["normalized"] for y, r in sel.results.items()})
+    assert np.allclose(N.max().to_numpy(), 100.0) and np.allclose(N.min().to_numpy(), 0.0)
+    assert (sel.scores()[2022] - asem_panel.scores()[2022]).abs().max() > 1e-6
+    # per-year bounds pool nothing
+    assert run_panel(ASEM_CFG, years=[2019, 2022], bounds="per_year").pooled_years == []
+    with pytest.raises(ConfigError, match="pool"):
+        run_panel(ASEM_CFG, pool="some")  # type: ignore[arg-type]
 
 
 def test_run_panel_errors(asem_dir: Path) -> None:

@@ -617,3 +617,17 @@ def test_tier_probabilities_jenks_nominal_and_speed() -> None:
         tier_probabilities(X, method="jenks", params={"k": 3})
     with pytest.raises(DataError, match="2 units"):
         tier_probabilities(X, method="jenks", params={"k": 3}, units=["A", "B"])
+
+
+def test_tier_probabilities_inf_names_unit_and_replication() -> None:
+    X = np.array([[70.0, 40.0, 10.0], [65.0, -np.inf, 12.0]])
+    with pytest.raises(DataError, match=r"-inf for unit 'B' in replication 1 \(1 infinite"):
+        tier_probabilities(X, method="thresholds", params={"breaks": [50]}, units=["A", "B", "C"])
+    df = pd.DataFrame(X, columns=["A", "B", "C"], index=pd.Index([7, 9], name="replication"))
+    df.iloc[0, 2] = np.inf
+    with pytest.raises(DataError, match=r"inf for unit 'C' in replication 7 \(2 infinite"):
+        tier_probabilities(df, method="jenks", params={"k": 2})
+    # a single replication given as a 1-D array: replication 0
+    with pytest.raises(DataError, match="unit 'A' in replication 0"):
+        tier_probabilities(np.array([np.inf, 1.0]), method="jenks", params={"k": 2},
+                           units=["A", "B"])

@@ -310,6 +310,131 @@ def test_tier_probabilities_on_the_default_index():
     assert tp is not None and len(tp) == 46
     pcols = [c for c in tp.columns if c.startswith("p_tier_")]
     np.testing.assert_allclose(tp[pcols].sum(axis=1), 1.0)
-    nominal = aiindex.run().tiers  # the published-style tiers (after the refinement rules)
-    assert (tp["nominal_tier"].astype(int) == nominal.reindex(tp.index).astype(int)).all()
+    # the default's tiers section has refinement rules, which replications do not re-apply:
+    # nominal_tier is the base (thresholds-only) tiering, not the refined one
+    run = aiindex.run()
+    base = run.info["tiers"].params["base"]
+    assert (tp["nominal_tier"].astype(int) == base.reindex(tp.index).astype(int)).all()
+    assert (tp["nominal_basis"] == "base").all() and "not re-applied" in res.info["tier_note"]
+    assert not base.reindex(tp.index).equals(run.tiers.reindex(tp.index))  # the rules move units
+    # p_nominal is the probability of the base tier; flag = modal tier differs from it
+    pn = [tp.loc[u, f"p_tier_{t}"] for u, t in tp["nominal_tier"].astype(int).items()]
+    np.testing.assert_allclose(tp["p_nominal"].to_numpy(), pn)
+    assert (tp["flag"] == (tp["modal_tier"].astype(int) != tp["nominal_tier"].astype(int))).all()
     assert tp.loc["USA", "p_tier_1"] == 1.0
+    # the same probabilities when scores are not kept (accumulated per chunk)
+    res2 = uncertainty(default_config_path(), n=300, seed=5, keep_scores=False, chunk_size=70)
+    pd.testing.assert_frame_equal(res2.tier_probabilities, tp)
+
+
+def _tier_cfg(rules):
+    cfg = toy_config([{"name": "wn", "type": "weight_noise", "level": 2, "relative": 0.01}])
+    cfg["tiers"] = {"method": "thresholds", "breaks": [30], "k": None, "rules": rules}
+    return cfg
+
+
+def test_tier_probabilities_compare_with_base_tiers_when_rules_exist():
+    # toy index, min-max 1-100 and equal weights (hand-computed): D1 = mean(m1, m2),
+    # D2 = mean(m3, m4), Index = mean(D1, D2): A 54.04, B 31.05, C 59.78, D 28.84, E 63.76.
+    # Threshold 30 -> D alone in tier 2; the rule "no boundary in a gap < 3 points" moves D
+    # (2.21 below B) up into tier 1.
+    rules = [{"type": "min_gap", "gap": 3.0}]
+    res = uncertainty(_tier_cfg(rules), data=TOY_DATA, n=50, seed=1)
+    nominal = res.nominal
+    assert nominal.scores["Index"].round(2).tolist() == [54.04, 31.05, 59.78, 28.84, 63.76]
+    assert nominal.tiers["D"] == 1 and nominal.info["tiers"].params["base"]["D"] == 2
+    tp = res.tier_probabilities
+    # weights x (1 +- 0.01) move D by < 0.2 points: every replication puts D in tier 2 (the
+    # 1-D method, no rules), which is the base tier: probability 1, no flag
+    assert tp.loc["D", "p_tier_2"] == 1.0
+    assert tp.loc["D", "nominal_tier"] == 2 and tp.loc["D", "p_nominal"] == 1.0
+    assert not tp["flag"].any() and (tp["nominal_basis"] == "base").all()
+    # without rules: final tiers, no note
+    res = uncertainty(_tier_cfg([]), data=TOY_DATA, n=50, seed=1)
+    assert (res.tier_probabilities["nominal_basis"] == "final").all()
+    assert "tier_note" not in res.info
+
+
+# ------------------------------------------------------------------ memory bound
+def test_keep_scores_default_is_bounded(monkeypatch):
+    import aiindex.uncertainty as unc
+
+    eng = Engine(toy_config(ALL_FACTORS), data=TOY_DATA)
+    small = uncertainty(None, engine=eng, n=40, seed=3)  # 40 x 5 = 200 cells: kept
+    assert small.scores is not None and small.info["keep_scores"] is True
+    monkeypatch.setattr(unc, "MAX_KEPT_CELLS", 199)
+    big = uncertainty(None, engine=eng, n=40, seed=3, chunk_size=9)
+    assert big.scores is None and big.ranks is None and big.info["keep_scores"] is False
+    pd.testing.assert_frame_equal(big.rank_stats, small.rank_stats)  # from the histograms
+    # nodes="all" counts every kept node: 40 x 5 x 3 aggregates = 600 cells
+    monkeypatch.setattr(unc, "MAX_KEPT_CELLS", 599)
+    assert uncertainty(None, engine=eng, n=40, seed=3, nodes="all").node_scores is None
+    monkeypatch.setattr(unc, "MAX_KEPT_CELLS", 600)
+    assert uncertainty(None, engine=eng, n=40, seed=3, nodes="all").node_scores is not None
+    # explicit True / False win over the bound; evaluate_design uses the same default
+    monkeypatch.setattr(unc, "MAX_KEPT_CELLS", 1)
+    assert uncertainty(None, engine=eng, n=40, seed=3, keep_scores=True).scores is not None
+    assert evaluate_design(None, small.design, engine=eng).scores is None
+    with pytest.raises(ConfigError, match="keep_scores"):
+        uncertainty(None, engine=eng, n=4, keep_scores="yes")
+
+
+def test_cli_keeps_scores_only_with_out(tmp_path, monkeypatch, capsys):
+    import aiindex.uncertainty as unc
+    from aiindex.cli import main
+
+    seen = []
+    real = unc.uncertainty
+
+    def spy(*a, **kw):
+        res = real(*a, **kw)
+        seen.append((kw.get("keep_scores"), res.scores is not None))
+        return res
+
+    monkeypatch.setattr(unc, "uncertainty", spy)
+    args = ["uncertainty", str(ASEM_UA), "--n", "50", "--seed", "1", "--quiet"]
+    assert main(args) == 0
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b"), "--no-scores"]) == 0
+    assert seen == [(False, False), (None, True), (False, False)]
+    assert (tmp_path / "a" / "scores.csv").exists()
+    assert not (tmp_path / "b" / "scores.csv").exists()
+    assert (tmp_path / "b" / "rank_stats.csv").exists()
+    out = capsys.readouterr().out
+    assert "mean_score is NaN" in out  # ASEM varies the normaliser
+
+
+def test_mean_score_nan_when_normaliser_varies():
+    res = uncertainty(toy_config(ALL_FACTORS), data=TOY_DATA, n=30, seed=1)
+    assert res.rank_stats["mean_score"].isna().all()
+    assert "'norm'" in res.info["mean_score_note"]
+    # without a normaliser factor the mean score is the plain mean over replications
+    f = [x for x in ALL_FACTORS if x["name"] != "norm"]
+    res = uncertainty(toy_config(f), data=TOY_DATA, n=30, seed=1)
+    np.testing.assert_allclose(res.rank_stats["mean_score"].to_numpy(),
+                               res.scores.mean(axis=0).to_numpy())
+    assert "mean_score_note" not in res.info
+
+
+# ------------------------------------------------------------------ readable errors
+def test_error_messages_plain_numbers_and_factor_names():
+    with pytest.raises(ConfigError, match=r"relative must be in \[0, 1\], got -0\.2$"):
+        Engine(toy_config([{"type": "weight_noise", "level": 2, "relative": -0.2}]),
+               data=TOY_DATA)
+    eng = Engine(toy_config([{"name": "wn", "type": "weight_noise", "level": 2,
+                              "relative": 0.5}]), data=TOY_DATA)
+    with pytest.raises(ConfigError) as ei:
+        evaluate_design(None, pd.DataFrame({"wn[D1]": [1.0, -0.5], "wn[D2]": [1.0, 1.0]},
+                                           index=pd.Index([10, 11], dtype="int64")), engine=eng)
+    msg = str(ei.value)
+    assert "value -0.5 for node 'D1' in replication 11" in msg and "np." not in msg
+    # an unknown parameter in a deep-merged alternative names the factor and the alternative
+    f = [{"name": "wins", "type": "choice", "stage": "treat",
+          "alternatives": [{"winmax": 1}, {"winmaxx": 3}]}]
+    cfg = toy_config(f)
+    cfg["treat"] = {"method": "winsorise", "winmax": 2}
+    with pytest.raises(MethodError) as ei:
+        Engine(cfg, data=TOY_DATA)
+    msg = str(ei.value)
+    assert "factor 'wins', alternative 1 (winmaxx=3)" in msg
+    assert "winmaxx" in msg and "treat" in msg

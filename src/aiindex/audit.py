@@ -218,11 +218,12 @@ class FrameworkCorrelations:
         is_ancestor, r, p, n, note``.
     flags
         Pairs of siblings correlated above ``threshold`` (``"high"``: possible double counting),
-        negatively correlated siblings (``"negative"``) and nodes negatively correlated with their
-        parent (``"negative_with_parent"``): ``flag, parent, level, a, b, r, p, n``.
+        negatively correlated siblings (``"negative"``: ``r < -neg_tol``) and nodes negatively
+        correlated with their parent (``"negative_with_parent"``: ``r < -neg_tol``):
+        ``flag, parent, level, a, b, r, p, n``.
     denominators
         Each metric with each denominator (see :func:`denominator_correlations`), or empty.
-    method, threshold
+    method, threshold, neg_tol
         The settings used.
     """
 
@@ -234,6 +235,14 @@ class FrameworkCorrelations:
     denominators: pd.DataFrame
     method: str = "pearson"
     threshold: float = 0.9
+    neg_tol: float = 0.1
+
+
+def _check_neg_tol(neg_tol: Any) -> float:
+    if isinstance(neg_tol, bool) or not isinstance(neg_tol, int | float | np.floating) \
+            or not np.isfinite(neg_tol) or not 0 <= neg_tol < 1:
+        raise ConfigError(f"neg_tol must be a number in [0, 1), got {neg_tol!r}")
+    return float(neg_tol)
 
 
 def _levels(result: Result) -> dict[str, int]:
@@ -310,6 +319,7 @@ def framework_correlations(
     threshold: float = 0.9,
     denominators: pd.DataFrame | None = None,
     denom_threshold: float = 0.6,
+    neg_tol: float = 0.1,
 ) -> FrameworkCorrelations:
     """Correlations along the framework tree of a result.
 
@@ -326,12 +336,17 @@ def framework_correlations(
         ``get_corr_flags`` default 0.9).
     denominators, denom_threshold
         See :func:`denominator_correlations`.
+    neg_tol
+        Tolerance of the negative-correlation flags: a sibling pair (or a node with its parent)
+        is flagged only when ``r < -neg_tol`` (default 0.1), so that correlations that are
+        zero up to sampling noise (``r = -0.00``) are not flagged. ``0`` flags every ``r < 0``.
 
     Returns
     -------
     FrameworkCorrelations
     """
     _check_method(method)
+    neg_tol = _check_neg_tol(neg_tol)
     fw = result.framework
     S = result.stages["aggregated"]
     lv = _levels(result)
@@ -371,8 +386,8 @@ def framework_correlations(
     across = al
     sib = within_level[within_level["same_parent"]]
     high = sib[sib["r"] > threshold].assign(flag="high")
-    neg = sib[sib["r"] < 0].assign(flag="negative")
-    negp = with_parent[with_parent["r"] < 0].rename(columns={"node": "a", "parent": "b"})
+    neg = sib[sib["r"] < -neg_tol].assign(flag="negative")
+    negp = with_parent[with_parent["r"] < -neg_tol].rename(columns={"node": "a", "parent": "b"})
     negp = negp.assign(flag="negative_with_parent", parent=negp["b"])
     fcols = ["flag", "parent", "level", "a", "b", "r", "p", "n"]
     parts = [f.rename(columns={"parent_a": "parent"}).reindex(columns=fcols)
@@ -381,7 +396,7 @@ def framework_correlations(
              else pd.DataFrame({c: pd.Series(dtype=object) for c in fcols}))
     den = denominator_correlations(result, denominators, method, threshold=denom_threshold)
     return FrameworkCorrelations(with_parent, with_index, within_level, across, flags, den,
-                                 method, threshold)
+                                 method, threshold, neg_tol)
 
 
 # ------------------------------------------------------------------------- Cronbach's alpha
@@ -619,8 +634,9 @@ def unit_profile(result: Result, unit: str, n: int = 3, *,
     n
         How many strongest and weakest of each kind.
     dimension_level
-        Level of the "dimensions" (default 2: the aggregates just above the metrics; use
-        ``result.framework.depth - 1`` for the children of the root).
+        Level of the "dimensions" (default ``result.framework.depth - 1``: the children of the
+        root; e.g. ``2`` for the aggregates just above the metrics). With a framework of depth 2
+        (metrics directly under the root) the default gives no dimension rows.
 
     Returns
     -------
@@ -634,11 +650,15 @@ def unit_profile(result: Result, unit: str, n: int = 3, *,
         raise DataError(f"unit {unit!r} is not in the result (units: {len(S)}; e.g. "
                         f"{list(S.index[:5])})")
     fw = result.framework
-    dl = 2 if dimension_level is None else int(dimension_level)
-    if not 1 < dl < fw.depth:
-        raise ConfigError(f"dimension_level must be between 2 and {fw.depth - 1}, got {dl}")
-    kinds = {"metric": [m for m in fw.metrics if m in S.columns],
-             "dimension": [c for c in fw.level_codes(dl) if c in S.columns]}
+    if dimension_level is None:
+        dl = fw.depth - 1
+        dims = [c for c in fw.level_codes(dl) if c in S.columns] if dl > 1 else []
+    else:
+        dl = int(dimension_level)
+        if not 1 < dl < fw.depth:
+            raise ConfigError(f"dimension_level must be between 2 and {fw.depth - 1}, got {dl}")
+        dims = [c for c in fw.level_codes(dl) if c in S.columns]
+    kinds = {"metric": [m for m in fw.metrics if m in S.columns], "dimension": dims}
     rows = []
     for kind, codes in kinds.items():
         r = R.loc[unit, codes].astype("Float64")
@@ -713,7 +733,7 @@ class AuditReport:
         :class:`PCATables` from :func:`pca_by_group`.
     units
         :func:`unit_summary`.
-    method, threshold
+    method, threshold, neg_tol
         Settings used.
     """
 
@@ -730,6 +750,7 @@ class AuditReport:
     units: pd.DataFrame
     method: str = "pearson"
     threshold: float = 0.9
+    neg_tol: float = 0.1
     extra: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -761,8 +782,8 @@ class AuditReport:
             else:
                 lines.append(f"  L{r['level']} {r['group']:<24} {r['n_eigen_gt1']} "
                              f"(PC1 explains {100 * r['pc1_explained']:.1f}%)")
-        lines.append(f"Flags (siblings r > {self.threshold}, negative within group/with parent): "
-                     f"{len(self.flags)}")
+        lines.append(f"Flags (siblings r > {self.threshold}; r < -{self.neg_tol} within group or "
+                     f"with parent): {len(self.flags)}")
         for _, r in self.flags.iterrows():
             lines.append(f"  {r['flag']:<21} {r['parent']}: {r['a']} ~ {r['b']} r={r['r']:.2f}")
         if len(self.denominators):
@@ -774,7 +795,8 @@ class AuditReport:
 
 
 def audit(config_or_result: Any, *, method: Method = "pearson", threshold: float = 0.9,
-          denominators: pd.DataFrame | None = None, data: Any = None) -> AuditReport:
+          denominators: pd.DataFrame | None = None, data: Any = None,
+          neg_tol: float = 0.1) -> AuditReport:
     """Run every audit check on a result (or on the result of running a config).
 
     Parameters
@@ -789,16 +811,20 @@ def audit(config_or_result: Any, *, method: Method = "pearson", threshold: float
         Denominator table (default: reloaded from the config's data).
     data
         Data replacing the config's (only when a config is given).
+    neg_tol
+        Negative correlations are flagged when ``r < -neg_tol`` (see
+        :func:`framework_correlations`).
     """
     from .pipeline import Result, run
 
     res = config_or_result if isinstance(config_or_result, Result) else run(config_or_result,
                                                                             data=data)
-    fc = framework_correlations(res, method, threshold=threshold, denominators=denominators)
+    fc = framework_correlations(res, method, threshold=threshold, denominators=denominators,
+                                neg_tol=neg_tol)
     pt = pca_by_group(res)
     return AuditReport(fc.with_parent, fc.with_index, fc.within_level, fc.across_levels,
                        fc.flags, fc.denominators, alpha_by_group(res), pt.summary, pt.eigen,
-                       pt.loadings, unit_summary(res), method, threshold)
+                       pt.loadings, unit_summary(res), method, threshold, fc.neg_tol)
 
 
 # ------------------------------------------------------------------------------------- CLI
@@ -806,7 +832,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     from .cli import run_from_args
 
     res = run_from_args(args)
-    rep = audit(res, method=args.method, threshold=args.threshold)
+    rep = audit(res, method=args.method, threshold=args.threshold, neg_tol=args.neg_tol)
     print(f"Audit of {res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} "
           f"metrics" + (f", year {res.year}" if res.year is not None else ""))
     print(rep.summary())
@@ -826,4 +852,6 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--method", choices=list(_METHODS), default="pearson")
     p.add_argument("--threshold", type=float, default=0.9,
                    help="flag sibling pairs correlated above this (default 0.9)")
+    p.add_argument("--neg-tol", type=float, default=0.1,
+                   help="flag negative correlations only below -NEG_TOL (default 0.1)")
     p.set_defaults(func=_cmd_audit)

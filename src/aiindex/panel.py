@@ -6,9 +6,11 @@
 
 * ``"per_year"``: each year is normalised on its own data (min/max, mean/sd... of that year).
   Scores are comparable *within* a year; a unit's score can move only because others moved.
-* ``"pooled"``: the statistics come from the treated data of **all selected years stacked**
+* ``"pooled"``: the statistics come from the treated data of **all years of the data stacked**
   (``reference=`` of the normalisers, see ``docs/dev/contract.md``), so a given raw value maps
-  to the same normalised value in every year and scores are comparable over time.
+  to the same normalised value in every year and scores are comparable over time. The pool is
+  every year of the data even when ``years`` selects a subset, so a year's scores do not depend
+  on which years are reported; ``pool="selected"`` pools over the selected years only.
 
 When ``bounds`` is not given, the config's ``normalize: {pooled: true}`` option selects pooled
 bounds; otherwise per-year.
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -52,6 +54,7 @@ __all__ = [
 ]
 
 Bounds = Literal["per_year", "pooled"]
+Pool = Literal["all", "selected"]
 
 #: GII pillar column of the Mendeley file → metric code used in ``configs/gii_framework.yaml``
 GII_PILLARS: dict[str, str] = {
@@ -199,8 +202,11 @@ class PanelResult:
     framework, config
         The framework and resolved config.
     reference
-        The pooled reference table (treated data of all years, index ``(uCode, Time)``), or
-        ``None`` for per-year bounds.
+        The pooled reference table (treated data of the pooled years, index ``(uCode, Time)``),
+        or ``None`` for per-year bounds.
+    pooled_years
+        Years whose data define the pooled bounds (all years of the data, or the selected years
+        with ``pool="selected"``); empty for per-year bounds.
     """
 
     results: dict[int, Result]
@@ -210,6 +216,7 @@ class PanelResult:
     framework: Framework
     config: Config
     reference: pd.DataFrame | None = None
+    pooled_years: list[int] = field(default_factory=list)
 
     def _node(self, node: str | None) -> str:
         node = self.framework.root if node is None else node
@@ -272,6 +279,7 @@ def run_panel(
     *,
     data: Any = None,
     overrides: Mapping[str, Any] | None = None,
+    pool: Pool = "all",
 ) -> PanelResult:
     """Run a config over several years of a panel.
 
@@ -289,6 +297,11 @@ def run_panel(
         The GII Mendeley pillar file is recognised and read with :func:`read_gii_panel`.
     overrides
         Nested mapping deep-merged into the config.
+    pool
+        With pooled bounds, the years whose treated data define the normalisation statistics:
+        ``"all"`` (default) every year of the data, whatever ``years`` selects (so a year's
+        scores do not depend on which years are reported), or ``"selected"`` the selected
+        years only.
 
     Returns
     -------
@@ -299,7 +312,7 @@ def run_panel(
     DataError
         The data have fewer than two years, or a requested year is absent.
     ConfigError
-        ``bounds`` is not ``"per_year"``/``"pooled"``.
+        ``bounds`` is not ``"per_year"``/``"pooled"``, or ``pool`` not ``"all"``/``"selected"``.
     """
     from .config import resolve_config
     from .errors import ValidationError
@@ -327,15 +340,19 @@ def run_panel(
         bounds = "pooled" if bool(cfg.normalize.option("pooled", False)) else "per_year"
     if bounds not in ("per_year", "pooled"):
         raise ConfigError(f"bounds must be 'per_year' or 'pooled', got {bounds!r}")
-    preps = {y: prepare(cfg, fw, ds, year=y) for y in ys}
+    if pool not in ("all", "selected"):
+        raise ConfigError(f"pool must be 'all' or 'selected', got {pool!r}")
+    pooled_years = ((list(ds.years) if pool == "all" else list(ys)) if bounds == "pooled"
+                    else [])
+    preps = {y: prepare(cfg, fw, ds, year=y) for y in sorted(set(ys) | set(pooled_years))}
     reference = None
     if bounds == "pooled":
-        reference = pd.concat({y: p.stages["treated"] for y, p in preps.items()},
+        reference = pd.concat({y: preps[y].stages["treated"] for y in pooled_years},
                               names=["Time", "uCode"]).swaplevel(0, 1)
-    results = {y: finish(p, reference=reference) for y, p in preps.items()}
+    results = {y: finish(preps[y], reference=reference) for y in ys}
     tidy = pd.concat([r.tidy().assign(year=y) for y, r in results.items()], ignore_index=True)
     tidy["year"] = tidy["year"].astype(int)
-    return PanelResult(results, tidy, str(bounds), list(ys), fw, cfg, reference)
+    return PanelResult(results, tidy, str(bounds), list(ys), fw, cfg, reference, pooled_years)
 
 
 # --------------------------------------------------------------------------------- trends
@@ -465,20 +482,22 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
     Returns
     -------
     matplotlib.axes.Axes
+        Drawn on a new :class:`matplotlib.figure.Figure` built without pyplot when ``ax`` is not
+        given (no backend is selected or changed; show it with ``ax.figure`` in a notebook, or
+        save it with ``path``). ``aiindex trends --plot`` draws the two-panel
+        :func:`aiindex.plot.trend_gap` chart instead.
     """
     try:
-        import matplotlib
-
-        if ax is None and path is not None:
-            matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("plot_gap needs matplotlib: pip install 'aiindex[plot]'") from exc
     g = panel if isinstance(panel, pd.DataFrame) else gaps(panel, a, b, node)
     if label is None:
         label = panel.bounds if isinstance(panel, PanelResult) else f"{a} − {b}"
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4))
+        # a figure without pyplot: no GUI backend is selected and matplotlib's global backend is
+        # left as the caller set it
+        ax = Figure(figsize=(7, 4)).add_subplot()
     ax.plot(g["year"], g["gap"], marker="o", label=label)
     ax.axhline(0.0, color="grey", lw=0.8)
     ax.set_xlabel("year")
@@ -502,11 +521,13 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     from .cli import _fmt_table, parse_set
 
     pr = run_panel(args.config, years=args.years, bounds=args.bounds, data=args.data,
-                   overrides=parse_set(args.set))
+                   overrides=parse_set(args.set), pool=args.pool)
     node = args.node
     tr = trends(pr, node)
+    pooled = (f" over {pr.pooled_years[0]}-{pr.pooled_years[-1]} ({len(pr.pooled_years)} years)"
+              if pr.pooled_years else "")
     print(f"{pr.config.name}: years {pr.years[0]}-{pr.years[-1]} ({len(pr.years)}), "
-          f"bounds {pr.bounds}, node {pr._node(node)}")
+          f"bounds {pr.bounds}{pooled}, node {pr._node(node)}")
     print(_fmt_table(tr.sort_values("change", ascending=False), max_rows=args.top))
     g = None
     if args.gap:
@@ -525,10 +546,28 @@ def _cmd_trends(args: argparse.Namespace) -> int:
             paths.append(p)
             if args.plot:
                 p = d / f"gap_{args.gap[0]}_{args.gap[1]}.png"
-                plot_gap(g, args.gap[0], args.gap[1], node, label=pr.bounds, path=p)
+                _gap_chart(pr, args.gap[0], args.gap[1], node, p)
                 paths.append(p)
         print(f"\nwrote {len(paths)} files to {d}")
     return 0
+
+
+def _gap_chart(pr: PanelResult, a: str, b: str, node: str | None, path: Path) -> Any:
+    """The ``trends --plot`` chart: :func:`aiindex.plot.trend_gap` (scores of ``a`` and ``b`` over
+    the years, and their gap), saved to ``path``."""
+    from .plot import trend_gap
+
+    n = pr._node(node)
+    wide = pr.scores(n).T  # years × units
+    last = pr.results[pr.years[-1]] if pr.results else None
+    names = getattr(last, "names", None)
+    label = pr.framework.nodes[n].name or n
+    bounds = pr.bounds + (f" {pr.pooled_years[0]}-{pr.pooled_years[-1]}" if pr.pooled_years
+                          else "")
+    src = (f"{pr.config.name}; normalisation bounds {bounds}; computed with aiindex "
+           "(aiindex.panel)")
+    return trend_gap(wide, [a, b], gap=(a, b), names=names,
+                     title=f"{label}: {a} and {b} over the years", source=src, save=path)
 
 
 def register_cli(subparsers: Any) -> None:
@@ -541,8 +580,11 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--years", type=int, nargs="+", help="years to run (default: all)")
     p.add_argument("--bounds", choices=["per_year", "pooled"], default=None,
                    help="normalisation bounds (default: config normalize.pooled, else per_year)")
+    p.add_argument("--pool", choices=["all", "selected"], default="all",
+                   help="pooled bounds over all years of the data (default) or only --years")
     p.add_argument("--gap", nargs=2, metavar=("A", "B"), help="score gap A − B by year")
     p.add_argument("--node", help="node to follow (default: the index)")
     p.add_argument("--top", type=int, default=None, help="print only the first N rows")
-    p.add_argument("--plot", action="store_true", help="with --gap and --out: save a PNG chart")
+    p.add_argument("--plot", action="store_true",
+                   help="with --gap and --out: save a PNG chart (scores and gap over the years)")
     p.set_defaults(func=_cmd_trends)

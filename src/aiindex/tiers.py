@@ -1173,17 +1173,29 @@ def tier_probabilities(
                 raise DataError(
                     f"tier_probabilities: no replicated scores for unit(s) {missing.tolist()}"
                 )
-        X = _as_matrix(replicated_scores[cols].to_numpy(dtype=np.float64), name)
+        try:
+            raw = replicated_scores[cols].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"tiering method {name!r}: scores must be numeric ({exc})") from exc
         uidx = pd.Index(cols, name="unit")
+        rows: Sequence[Any] = replicated_scores.index
     else:
-        X = _as_matrix(replicated_scores, name)
         if units is None:
             raise DataError("tier_probabilities: units are required with an array of scores")
+        try:
+            raw = np.array(replicated_scores, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"tiering method {name!r}: scores must be numeric ({exc})") from exc
+        raw = raw[None, :] if raw.ndim == 1 else raw
         uidx = pd.Index(list(units), name="unit")
-        if len(uidx) != X.shape[1]:
+        if raw.ndim == 2 and len(uidx) != raw.shape[1]:
             raise DataError(
-                f"tier_probabilities: {len(uidx)} units given for {X.shape[1]} score columns"
+                f"tier_probabilities: {len(uidx)} units given for {raw.shape[1]} score columns"
             )
+        rows = range(raw.shape[0]) if raw.ndim == 2 else range(0)
+    if raw.ndim == 2:
+        _check_inf(raw, uidx, rows)
+    X = _as_matrix(raw, name)
     if uidx.has_duplicates:
         raise DataError(
             f"tier_probabilities: duplicated unit(s) {uidx[uidx.duplicated()].tolist()}"
@@ -1216,6 +1228,21 @@ def tier_probabilities(
         out["p_nominal"] = pn
         out["flag"] = (nv > 0) & has_any & (modal != nv)
     return out
+
+
+def _check_inf(X: np.ndarray, units: pd.Index, rows: Sequence[Any]) -> None:
+    """DataError naming the first unit and replication with an infinite score."""
+    bad = np.isinf(X)
+    if not bad.any():
+        return
+    r, c = np.argwhere(bad)[0]
+    rep = rows[int(r)]
+    rep = rep.item() if isinstance(rep, np.generic) else rep
+    unit = units[int(c)]
+    unit = unit.item() if isinstance(unit, np.generic) else unit
+    raise DataError(f"tier_probabilities: score is {float(X[r, c])} for unit {unit!r} in "
+                    f"replication {rep!r} ({int(bad.sum())} infinite score(s)); scores must be "
+                    "finite or NaN (missing)")
 
 
 # --------------------------------------------------------------------------------------------

@@ -61,8 +61,11 @@ Engine
    (:func:`aiindex.ranks.rank_array`). Other aggregators (median, OWA, Copeland, user methods)
    are called once per replication (correct but slow; documented).
 4. Rank statistics are accumulated as per-unit rank histograms, so they are exact and need
-   ``O(units²)`` memory whatever ``N``; scores and ranks per replication are kept unless
-   ``keep_scores=False``.
+   ``O(units²)`` memory whatever ``N``. Scores and ranks per replication (``2 × N × units × 8``
+   bytes, times the number of aggregates with ``nodes="all"``) are kept only when asked
+   (``keep_scores=True``) or, by default (``keep_scores=None``), when
+   ``N × units × nodes kept <= MAX_KEPT_CELLS`` (2·10⁷ cells, 160 MB per table); otherwise
+   they are dropped chunk by chunk, so memory stays bounded for any ``N``.
 
 Every replication equals (to floating-point precision) a plain pipeline run with the same
 choices; tests check this. All draws happen in :func:`sample_design` from one seeded
@@ -98,6 +101,7 @@ __all__ = [
     "rank_statistics",
     "register_cli",
     "FACTOR_TYPES",
+    "MAX_KEPT_CELLS",
 ]
 
 FACTOR_TYPES = ("choice", "exclusion", "weight_noise", "dirichlet", "weight_sets")
@@ -112,6 +116,14 @@ _FACTOR_KEYS = {
 _SECTION_KEYS = {"n", "seed", "chunk_size", "nodes", "factors", "keep_scores", "backend"}
 _BATCHED = {"arithmetic", "geometric", "harmonic", "power"}
 DEFAULT_CHUNK = 20_000
+#: ``keep_scores=None`` keeps per-replication scores only up to this many cells
+#: (replications × units × nodes kept): 2·10⁷ cells = 160 MB per float64 table.
+MAX_KEPT_CELLS = 20_000_000
+
+
+def _py(x: Any) -> Any:
+    """A numpy scalar as the plain Python number (``-0.5``, not ``np.float64(-0.5)``)."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 # =========================================================================== factors
@@ -265,9 +277,10 @@ def parse_factors(spec: Sequence[Mapping[str, Any]] | None, fw: Framework,
                 if not isinstance(r, int | float) or isinstance(r, bool) or not np.isfinite(r):
                     raise ConfigError(f"{key} ({name}): 'relative' must be a number")
                 if r < 0 or r > 1:
-                    raise ConfigError(
-                        f"{key} ({name}): relative noise {r} outside [0, 1]: w·(1 + U(-{r}, {r}))"
-                        " could make a weight negative")
+                    why = (" (a multiplier 1 + U(-relative, relative) could make a weight "
+                           "negative)" if r > 1 else "")
+                    raise ConfigError(f"{key} ({name}): relative must be in [0, 1], got "
+                                      f"{_py(r)}{why}")
                 out.append(Factor(name, ftype, level=f.get("level"), nodes=tuple(nodes),
                                   relative=float(r)))
             else:
@@ -397,6 +410,32 @@ class Engine:
         self._nominal_weights = np.array([self.nominal.framework.nodes[c].weight
                                           if c in self.nominal.framework.nodes else np.nan
                                           for c in self.node_codes])
+        self._check_alternatives()
+
+    def _check_alternatives(self) -> None:
+        """Every ``choice`` alternative, applied alone, must give a valid config.
+
+        Raises
+        ------
+        MethodError
+            Naming the factor, the alternative (0-based index and label) and the stage/metric,
+            e.g. an unknown parameter ``winmaxx`` in a ``{winmaxx: 3}`` overlay.
+        """
+        from .pipeline import check_methods
+
+        for f in self.factors:
+            if f.type != "choice":
+                continue
+            for j, lab in enumerate(f.labels):
+                where = f"uncertainty factor {f.name!r}, alternative {j} ({lab})"
+                try:
+                    cfg, fw = self.config_for({f.name: j})
+                except (ConfigError, MethodError) as exc:
+                    raise type(exc)(f"{where}: {exc}") from exc
+                problems = check_methods(cfg, fw)
+                if problems:
+                    msgs = "; ".join(str(p.message) for p in problems)
+                    raise MethodError(f"{where}: {msgs}")
 
     # ------------------------------------------------------------------ configs
     def config_for(self, choice: Mapping[str, int]) -> tuple[Config, Framework]:
@@ -452,9 +491,21 @@ class Engine:
         return self._norm_cache[dkey]
 
     def plan(self, key: tuple[int, ...]) -> _Plan:
-        """The compiled plan for one discrete key (indices of every discrete factor)."""
+        """The compiled plan for one discrete key (indices of every discrete factor).
+
+        An error while preparing the data variant or compiling the tree is re-raised (same type)
+        naming the factors' alternatives of the key.
+        """
         if key in self._plans:
             return self._plans[key]
+        try:
+            return self._compile(key)
+        except (ConfigError, DataError, MethodError) as exc:
+            desc = self.describe_key(np.asarray(key, dtype=np.int64))
+            raise type(exc)(f"uncertainty replication with {desc or 'the base config'}: "
+                            f"{exc}") from exc
+
+    def _compile(self, key: tuple[int, ...]) -> _Plan:
         from .pipeline import _option, stage_choices
 
         pos = {i: k for i, k in zip(self._disc, key, strict=True)}
@@ -594,8 +645,8 @@ class Engine:
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise ConfigError(f"design: factor {f.name!r} has a negative or non-finite value "
-                                  f"{vals[r, c]!r} for node {f.nodes[c]!r} in replication "
-                                  f"{design.index[r]!r}")
+                                  f"{_py(vals[r, c])!r} for node {f.nodes[c]!r} in replication "
+                                  f"{_py(design.index[r])!r}")
             pos = [self._node_pos[c] for c in f.nodes]
             if f.type == "weight_noise":
                 mult[:, pos] *= vals
@@ -651,7 +702,7 @@ def _check_static_domain(step: _Step, X: np.ndarray, units: pd.Index) -> None:
     if bad.any():
         i, j = np.argwhere(bad)[0]
         raise MethodError(f"aggregate method {step.method!r} needs {dom} values: metric "
-                          f"{step.child_codes[step.m_cols[j]]!r} is {V[i, j]!r} for unit "
+                          f"{step.child_codes[step.m_cols[j]]!r} is {_py(V[i, j])!r} for unit "
                           f"{units[i]!r} ({int(bad.sum())} such value(s)); normalise to a "
                           "positive range (e.g. minmax low=1)")
 
@@ -688,8 +739,9 @@ def _evaluate_plan(plan: _Plan, W: np.ndarray, eng: Engine, codes: np.ndarray) -
         badw = ~np.isfinite(w) | (w < 0)
         if badw.any():
             r, j = np.argwhere(badw)[0]
-            raise MethodError(f"uncertainty: weight of {st.child_codes[j]!r} is {w[r, j]!r} in a "
-                              f"replication ({eng.describe_key(codes[r])}); weights must be >= 0")
+            raise MethodError(f"uncertainty: weight of {st.child_codes[j]!r} is {_py(w[r, j])!r} "
+                              f"in a replication ({eng.describe_key(codes[r])}); weights must be "
+                              ">= 0")
         k = len(st.child_codes)
         if len(st.a_cols) == 0:
             V = plan.X[:, st.m_src]  # (n, k), same for every replication
@@ -706,8 +758,8 @@ def _evaluate_plan(plan: _Plan, W: np.ndarray, eng: Engine, codes: np.ndarray) -
                     r, i, j = np.argwhere(bad)[0]
                     raise MethodError(
                         f"aggregate method {st.method!r} needs {dom} values: child "
-                        f"{st.child_codes[j]!r} is {V[r, i, j]!r} for unit {eng.units[i]!r} in a "
-                        f"replication ({eng.describe_key(codes[r])})")
+                        f"{st.child_codes[j]!r} is {_py(V[r, i, j])!r} for unit "
+                        f"{eng.units[i]!r} in a replication ({eng.describe_key(codes[r])})")
             fwd, inv = _transform(st)
             with np.errstate(divide="ignore", invalid="ignore"):
                 T = np.where(A, fwd(np.where(A, V, 1.0)), 0.0)
@@ -776,7 +828,8 @@ def _encode_discrete(col: pd.Series, f: Factor) -> np.ndarray:
                 and 0 <= int(v) < f.n_levels:
             lab_idx.iloc[pos] = int(v)
         else:
-            raise ConfigError(f"design: value {v!r} of factor {f.name!r} (row {col.index[pos]!r})"
+            raise ConfigError(f"design: value {_py(v)!r} of factor {f.name!r} (row "
+                              f"{_py(col.index[pos])!r})"
                               f" is not one of its alternatives {list(f.labels)} or 0.."
                               f"{f.n_levels - 1}")
     out[:] = lab_idx.to_numpy(dtype=np.int64)
@@ -785,7 +838,7 @@ def _encode_discrete(col: pd.Series, f: Factor) -> np.ndarray:
 
 def _check_n(n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or int(n) <= 0:
-        raise ConfigError(f"the number of replications must be a positive integer, got {n!r}")
+        raise ConfigError(f"the number of replications must be a positive integer, got {_py(n)!r}")
     return int(n)
 
 
@@ -799,18 +852,27 @@ class UncertaintyResult:
     design : DataFrame
         One row per replication, one column per factor (per node for weight factors).
     scores, ranks : DataFrame or None
-        Replications × units, root node (``None`` with ``keep_scores=False``).
+        Replications × units, root node (``None`` when scores are not kept: ``keep_scores=False``,
+        or ``keep_scores=None`` and more than :data:`MAX_KEPT_CELLS` cells).
     rank_stats : DataFrame
         Per unit: ``nominal_rank``, ``nominal_score``, ``mean_rank``, ``median_rank``,
-        ``p5_rank``, ``p95_rank``, ``interval_width`` (p95 − p5), ``mean_score``.
+        ``p5_rank``, ``p95_rank``, ``interval_width`` (p95 − p5), ``mean_score`` (NaN when a
+        ``choice`` factor varies the normaliser: scores of different normalisers are on
+        different scales; the reason is in ``info["mean_score_note"]``).
     tier_probabilities : DataFrame or None
-        :func:`aiindex.tiers.tier_probabilities` of the root scores when tiers are configured.
+        :func:`aiindex.tiers.tier_probabilities` of the root scores when tiers are configured,
+        plus ``nominal_basis``: ``"final"``, or ``"base"`` when the tiers section has ``rules``
+        (rules are not re-applied per replication, so ``nominal_tier``, ``p_nominal`` and
+        ``flag`` compare with the base tiers before the rules; ``info["tier_note"]``).
     node_scores : dict[str, DataFrame] or None
         Replications × units per aggregate node (``nodes="all"``).
     factors : list[Factor]
     nominal : Result
         The plain run of the config.
     seed : int or None
+    info : dict
+        ``chunk_size``, ``backend``, ``keep_scores`` (resolved), ``plans``, ``data_variants``
+        and the notes above.
     """
 
     design: pd.DataFrame
@@ -900,14 +962,33 @@ def _progress(total: int, enabled: bool):
         return _Counter()
 
 
+def resolve_keep_scores(keep_scores: bool | None, n_replications: int, n_units: int,
+                        n_nodes: int = 1) -> bool:
+    """Whether per-replication scores are kept.
+
+    ``None`` (the default) keeps them only when ``n_replications × n_units × n_nodes`` (the
+    cells of the largest kept table; ``n_nodes`` = number of aggregates with ``nodes="all"``,
+    else 1) is at most :data:`MAX_KEPT_CELLS`; rank statistics and tier probabilities never need
+    them (histograms / per-chunk accumulation), so memory stays bounded for any ``N``.
+    """
+    if keep_scores is None:
+        return n_replications * n_units * max(n_nodes, 1) <= MAX_KEPT_CELLS
+    if not isinstance(keep_scores, bool | np.bool_):
+        raise ConfigError(f"uncertainty: keep_scores must be true, false or null (automatic), "
+                          f"got {keep_scores!r}")
+    return bool(keep_scores)
+
+
 def _run_design(eng: Engine, design: pd.DataFrame, *, chunk_size: int | None, nodes: str,
-                keep_scores: bool, backend: str, progress: bool,
+                keep_scores: bool | None, backend: str, progress: bool,
                 seed: int | None) -> UncertaintyResult:
     codes, repl, mult = eng.encode(design)
     N, n = len(design), len(eng.units)
     if nodes not in ("root", "all"):
         raise ConfigError(f"uncertainty: nodes must be 'root' or 'all', got {nodes!r}")
     want_nodes = nodes == "all"
+    keep_scores = resolve_keep_scores(keep_scores, N, n,
+                                      len(eng.aggregates) if want_nodes else 1)
     cs = int(chunk_size or eng.section.get("chunk_size") or DEFAULT_CHUNK)
     if cs <= 0:
         raise ConfigError(f"uncertainty: chunk_size must be > 0, got {cs}")
@@ -971,8 +1052,18 @@ def _run_design(eng: Engine, design: pd.DataFrame, *, chunk_size: int | None, no
         "p95_rank": st["q0.95"],
     }, index=eng.units)
     stats["interval_width"] = stats["p95_rank"] - stats["p5_rank"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        stats["mean_score"] = np.where(score_cnt > 0, score_sum / np.maximum(score_cnt, 1), np.nan)
+    info: dict[str, Any] = {}
+    norm_f = [f.name for f in eng.factors if f.type == "choice" and f.stage == "normalize"]
+    if norm_f:
+        # scores of different normalisers (min-max 1-100, z-scores...) are on different scales:
+        # their average has no meaning
+        stats["mean_score"] = np.nan
+        info["mean_score_note"] = (f"mean_score is NaN: factor(s) {norm_f} vary the normaliser, "
+                                   "so replications' scores are on different scales")
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats["mean_score"] = np.where(score_cnt > 0, score_sum / np.maximum(score_cnt, 1),
+                                           np.nan)
     idx = design.index
     sc_df = pd.DataFrame(scores, index=idx, columns=eng.units) if scores is not None else None
     rk_df = pd.DataFrame(ranks, index=idx, columns=eng.units) if ranks is not None else None
@@ -985,13 +1076,14 @@ def _run_design(eng: Engine, design: pd.DataFrame, *, chunk_size: int | None, no
         if sc_df is not None:
             tp = _tier_probs(eng, tiers_cfg, scores)
         else:
-            tp = _combine_tier_probs(tier_acc, eng)
+            tp = _combine_tier_probs(tier_acc, eng, tiers_cfg)
+        if tiers_cfg.get("rules"):
+            info["tier_note"] = _RULES_NOTE
+    info.update({"chunk_size": cs, "backend": backend, "keep_scores": keep_scores,
+                 "plans": len(eng._plans), "data_variants": len(eng._norm_cache)})
     return UncertaintyResult(design=design.copy(), scores=sc_df, ranks=rk_df, rank_stats=stats,
                              tier_probabilities=tp, factors=list(eng.factors), nominal=nom,
-                             seed=seed, node_scores=node_df,
-                             info={"chunk_size": cs, "backend": backend,
-                                   "plans": len(eng._plans), "data_variants":
-                                   len(eng._norm_cache)})
+                             seed=seed, node_scores=node_df, info=info)
 
 
 def _histogram(Rk: np.ndarray, n: int) -> np.ndarray:
@@ -1011,15 +1103,40 @@ def _tiers_spec(eng: Engine) -> dict[str, Any] | None:
     return dict(t)
 
 
+_RULES_NOTE = ("the tiers section has refinement rules; they are not re-applied per "
+               "replication (each replication is tiered by the 1-D method only), so "
+               "nominal_tier, p_nominal and flag refer to the base tiers before the rules")
+
+
+def _nominal_tiers(eng: Engine, spec: Mapping[str, Any]) -> tuple[pd.Series, str]:
+    """Nominal tiers comparable with the replications' tiers, and their basis.
+
+    Replications are tiered by the 1-D method only; with ``rules`` the comparable nominal tiers
+    are the base tiers before refinement (``result.info["tiers"].params["base"]``).
+    """
+    if spec.get("rules"):
+        tr = eng.nominal.info.get("tiers")
+        base = getattr(tr, "params", {}).get("base") if tr is not None else None
+        if base is None:
+            raise ConfigError("uncertainty: the tiers section has rules but the nominal result "
+                              "holds no base tiers (result.info['tiers'].params['base'])")
+        return base, "base"
+    return eng.nominal.tiers, "final"
+
+
 def _tier_probs(eng: Engine, spec: Mapping[str, Any], S: np.ndarray) -> pd.DataFrame:
     from .tiers import tier_probabilities
 
     params = {k: v for k, v in spec.items() if k not in _TIER_RESERVED}
-    return tier_probabilities(S, method=str(spec.get("method", "jenks")), params=params,
-                              nominal=eng.nominal.tiers, units=list(eng.units))
+    nom, basis = _nominal_tiers(eng, spec)
+    out = tier_probabilities(S, method=str(spec.get("method", "jenks")), params=params,
+                             nominal=nom, units=list(eng.units))
+    out["nominal_basis"] = basis
+    return out
 
 
-def _combine_tier_probs(acc: list[tuple[int, pd.DataFrame]], eng: Engine) -> pd.DataFrame:
+def _combine_tier_probs(acc: list[tuple[int, pd.DataFrame]], eng: Engine,
+                        spec: Mapping[str, Any]) -> pd.DataFrame:
     tot = sum(k for k, _ in acc)
     pcols = sorted({c for _, d in acc for c in d.columns if c.startswith("p_tier_")},
                    key=lambda c: int(c.rsplit("_", 1)[1]))
@@ -1030,13 +1147,18 @@ def _combine_tier_probs(acc: list[tuple[int, pd.DataFrame]], eng: Engine) -> pd.
     has = arr.sum(axis=1) > 0
     out["modal_tier"] = pd.array(np.where(has, arr.argmax(axis=1) + 1, 0), dtype="Int64")
     out.loc[~has, "modal_tier"] = pd.NA
-    nom = eng.nominal.tiers.reindex(eng.units).astype("Int64")
+    nom_s, basis = _nominal_tiers(eng, spec)
+    nom = nom_s.reindex(eng.units).astype("Int64")
     out["nominal_tier"] = nom.to_numpy()
     nv = nom.fillna(0).to_numpy(dtype=np.int64)
-    pn = np.array([out.iloc[i][f"p_tier_{t}"] if t > 0 and f"p_tier_{t}" in out else np.nan
-                   for i, t in enumerate(nv)])  # loop over units, once, at the end
-    out["p_nominal"] = pn
+    # probability of the nominal tier: one gather over units (tier t → column t - 1)
+    K = arr.shape[1]
+    inside = (nv > 0) & (nv <= K)
+    col = np.clip(nv - 1, 0, max(K - 1, 0))[:, None]
+    got = (np.take_along_axis(arr, col, axis=1)[:, 0] if K else np.zeros(len(nv)))
+    out["p_nominal"] = np.where(inside, got, np.where(nv > 0, 0.0, np.nan))
     out["flag"] = (nv > 0) & has & (out["modal_tier"].fillna(0).to_numpy() != nv)
+    out["nominal_basis"] = basis
     return out
 
 
@@ -1061,8 +1183,11 @@ def uncertainty(config: Any, *, n: int | None = None, seed: int | None = None, d
         Config path, mapping or :class:`~aiindex.config.Config`.
     n, seed, chunk_size, nodes, keep_scores, backend
         Override ``uncertainty.n`` (default 1000), ``seed``, ``chunk_size`` (20,000),
-        ``nodes`` (``"root"``/``"all"``), ``keep_scores`` (True) and ``backend``
+        ``nodes`` (``"root"``/``"all"``), ``keep_scores`` and ``backend``
         (``"numpy"``/``"dask"``; dask uses the active ``dask.distributed`` client if any).
+        ``keep_scores``: ``True`` keeps scores and ranks per replication, ``False`` never,
+        ``None`` (default) only when ``n × units × nodes kept <= MAX_KEPT_CELLS`` (2·10⁷);
+        rank statistics and tier probabilities do not need them.
     data
         Data replacing the config's.
     factors
@@ -1091,8 +1216,8 @@ def uncertainty(config: Any, *, n: int | None = None, seed: int | None = None, d
     design = eng.sample(n, seed)
     return _run_design(eng, design, chunk_size=chunk_size,
                        nodes=nodes or sec.get("nodes", "root"),
-                       keep_scores=bool(sec.get("keep_scores", True) if keep_scores is None
-                                        else keep_scores),
+                       keep_scores=(sec.get("keep_scores") if keep_scores is None
+                                    else keep_scores),
                        backend=backend or sec.get("backend", "numpy"), progress=progress,
                        seed=seed)
 
@@ -1100,13 +1225,14 @@ def uncertainty(config: Any, *, n: int | None = None, seed: int | None = None, d
 def evaluate_design(config: Any, design: pd.DataFrame, *, data: Any = None,
                     factors: Sequence[Mapping[str, Any]] | None = None,
                     chunk_size: int | None = None, nodes: str = "root",
-                    keep_scores: bool = True, backend: str = "numpy",
+                    keep_scores: bool | None = None, backend: str = "numpy",
                     progress: bool = False, engine: Engine | None = None) -> UncertaintyResult:
     """Evaluate a user-given design (one row per replication, one column per factor).
 
     Discrete factors take an alternative's label (as in :func:`sample_design`'s output) or its
     0-based index; ``weight_noise`` columns ``name[node]`` take multipliers, ``dirichlet``
-    columns local weights. Every declared factor column must be present.
+    columns local weights. Every declared factor column must be present. ``keep_scores`` as in
+    :func:`uncertainty` (default ``None``: kept up to :data:`MAX_KEPT_CELLS` cells).
     """
     eng = engine if engine is not None else Engine(config, data=data, factors=factors)
     return _run_design(eng, design, chunk_size=chunk_size, nodes=nodes, keep_scores=keep_scores,
@@ -1121,15 +1247,23 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     from .cli import _fmt_table
 
     t0 = time.perf_counter()
+    # scores per replication are only written, never printed: keep them only for --out
+    keep = False if (args.no_scores or not args.out) else None
     res = uncertainty(args.config, n=args.n, seed=args.seed, data=args.data,
-                      backend=args.backend, progress=not args.quiet)
+                      backend=args.backend, progress=not args.quiet, keep_scores=keep)
     dt = time.perf_counter() - t0
     print(f"{res.nominal.config.name}: {res.n} replications of {len(res.factors)} factor(s) "
           f"({', '.join(f.name for f in res.factors)}) in {dt:.2f} s")
     print(_fmt_table(res.summary(top=args.top), decimals=1))
+    for k in ("mean_score_note", "tier_note"):
+        if k in res.info:
+            print(f"note: {res.info[k]}")
     if args.out:
         paths = res.to_csv(args.out)
         print(f"\nwrote {len(paths)} files to {args.out}")
+        if res.scores is None and not args.no_scores:
+            print(f"scores.csv and ranks.csv not written: {res.n} replications × "
+                  f"{len(res.rank_stats)} units exceed {MAX_KEPT_CELLS:,} cells (memory bound)")
     return 0
 
 
@@ -1146,6 +1280,9 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--backend", choices=["numpy", "dask"], default=None)
     p.add_argument("--top", type=int, default=20, help="rows of the printed summary")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-scores", action="store_true",
+                   help="with --out: do not write scores.csv/ranks.csv (scores per replication "
+                        "are kept only with --out, up to 2e7 cells)")
     p.set_defaults(func=cmd_uncertainty)
     from .sensitivity import register_cli as _reg
 
