@@ -205,3 +205,13 @@ def test_cli_without_config_uses_bundled_default(tmp_path) -> None:
     r = tmp_path / "r.html"
     assert main(["report", "--no-charts", "--out", str(r), "--set", "uncertainty.n=32"]) == 0
     assert "Global AI Innovation Index" in r.read_text()
+
+
+def test_missing_matplotlib_gives_install_hint(monkeypatch) -> None:
+    from aiindex import report
+
+    def boom(*a, **k):
+        raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")
+
+    fig, err = report._try(boom)
+    assert fig is None and "aiindex[plot]" in err

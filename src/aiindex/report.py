@@ -112,6 +112,10 @@ def _try(fn: Any, *args: Any, **kw: Any) -> tuple[Any, str | None]:
     chart never loses the whole report."""
     try:
         return fn(*args, **kw), None
+    except ModuleNotFoundError as exc:
+        if exc.name == "matplotlib":
+            return None, "charts need matplotlib: pip install 'aiindex[plot]'"
+        return None, f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - reported in the page
         return None, f"{type(exc).__name__}: {exc}"
 
