@@ -247,3 +247,24 @@ def test_cli_calibrate(tmp_path, capsys):
     rc = cli_main(["calibrate", str(tmp_path / "cfg.yaml"), "--published",
                    str(tmp_path / "bad.csv")])
     assert rc == 2 and "XXX" in capsys.readouterr().err
+
+
+def test_keep_rank_keeps_published_order_and_others_below():
+    """Three headline scores; without keep_rank a fourth unit (U4) overtakes the third target."""
+    comps = pd.DataFrame({"a": [31.0, 77.0, 50.0, 51.0, 73.0, 88.0],
+                          "b": [48.0, 0.0, 86.0, 63.0, 31.0, 27.0],
+                          "c": [49.0, 30.0, 63.0, 34.0, 6.0, 81.0],
+                          "d": [97.0, 98.0, 88.0, 57.0, 18.0, 27.0],
+                          "e": [69.0, 26.0, 16.0, 99.0, 27.0, 66.0]},
+                         index=["U1", "U2", "U3", "U4", "U5", "U6"])
+    pub = pd.Series({"U3": 69.2, "U6": 55.3, "U1": 54.3})
+    free = calibrate(pub, comps, tol=0.05)
+    fitted = comps @ free.weights
+    assert free.feasible and fitted["U4"] > fitted["U1"]  # the plain fit lets U4 pass U1
+    kept = calibrate(pub, comps, tol=0.05, keep_rank=True, rank_margin=0.5)
+    f = comps @ kept.weights
+    assert kept.feasible and np.abs(f[pub.index] - pub).max() <= 0.05 + 1e-9
+    assert f["U3"] > f["U6"] > f["U1"]
+    assert f.drop(pub.index).max() <= f["U1"] - 0.5 + 1e-6
+    with pytest.raises(MethodError, match="keep_rank"):
+        calibrate(pub, comps, keep_rank=True, scale="affine")

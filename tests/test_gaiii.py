@@ -68,3 +68,21 @@ def test_cli_default_output(capsys):
     assert "public proxy" in out and "docs/gaiii.md" in out
     for d in ("FOUND", "RESOURCE", "RESEARCH", "INDUSTRY", "COOPERATION"):
         assert d in out
+
+
+def test_config_weights_are_what_the_calibration_script_produces():
+    """The weights in gaiii_2023.yaml are reproduced by examples/calibrate_gaiii.py."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("calibrate_gaiii",
+                                                  root / "examples" / "calibrate_gaiii.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    weights, scores = mod.main()
+    explicit = load_yaml(bundled_config("gaiii_2023"))["weights"]["explicit"]
+    assert weights == pytest.approx(dict(explicit), abs=2e-6)
+    ranked = scores.sort_values(ascending=False)
+    _, kept = mod.main(keep_rank=True)
+    assert list(kept.sort_values(ascending=False).index[:3]) == ["USA", "CHN", "GBR"]
+    assert list(ranked.index[:2]) == ["USA", "CHN"]

@@ -184,6 +184,14 @@ class _Problem:
     G: np.ndarray  # n_groups × k indicator
     lo: np.ndarray
     hi: np.ndarray
+    A_ub: np.ndarray | None = None  # extra linear constraints A_ub @ w <= b_ub (keep_rank)
+    b_ub: np.ndarray | None = None
+
+    def extra_ok(self, w: np.ndarray, eps: float = 1e-9) -> bool:
+        """Whether ``w`` meets the extra linear constraints (if any)."""
+        if self.A_ub is None or self.b_ub is None:
+            return True
+        return bool(np.all(self.A_ub @ w <= self.b_ub + eps * (1 + np.abs(self.b_ub))))
 
     @property
     def k(self) -> int:
@@ -317,6 +325,9 @@ def _linear_feasible(P: _Problem, scale: str, tol: float) -> tuple[bool, float, 
         A_ub = np.vstack([np.column_stack([Xt, -np.ones(n)]),
                           np.column_stack([-Xt, -np.ones(n)])])
         b_ub = np.concatenate([P.y, -P.y])
+        if P.A_ub is not None and P.b_ub is not None:
+            A_ub = np.vstack([A_ub, np.column_stack([P.A_ub, np.zeros(len(P.A_ub))])])
+            b_ub = np.concatenate([b_ub, P.b_ub])
         A_eq = np.column_stack([P.G, np.zeros(ng)])
         b_eq = np.ones(ng)
         bounds = [*zip(P.lo, [None if not np.isfinite(h) else h for h in P.hi], strict=True),
@@ -366,6 +377,9 @@ def _fit_min_change(P: _Problem, agg: str, scale: str, prior: np.ndarray, tol: f
         {"type": "ineq", "fun": lambda w: tol - errs(w)},
         {"type": "ineq", "fun": lambda w: tol + errs(w)},
     ]
+    if P.A_ub is not None and P.b_ub is not None:
+        A, b = P.A_ub, P.b_ub
+        cons.append({"type": "ineq", "fun": lambda w: b - A @ w, "jac": lambda w: -A})
     cands = [c for c in [prior, w_feas, *starts] if c is not None]
     best, best_d = None, np.inf
     for w0 in cands:
@@ -373,7 +387,7 @@ def _fit_min_change(P: _Problem, agg: str, scale: str, prior: np.ndarray, tol: f
                        jac=lambda w: 2 * (w - prior), bounds=list(zip(P.lo, P.hi, strict=True)),
                        constraints=cons, options={"ftol": 1e-14, "maxiter": 1000})
         w = P.normalise(res.x)
-        if np.abs(errs(w)).max() <= tol * (1 + 1e-6) + 1e-9:
+        if np.abs(errs(w)).max() <= tol * (1 + 1e-6) + 1e-9 and P.extra_ok(w, 1e-7):
             d = float(((w - prior) ** 2).sum())
             if d < best_d:
                 best, best_d = w, d
@@ -492,6 +506,7 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
               aggregator: Literal["arithmetic", "geometric"] = "arithmetic",
               bounds: tuple[float, float | None] = (0, None),
               mode: Literal["auto", "least_squares", "min_change"] = "auto",
+              keep_rank: bool = False, rank_margin: float = 0.0,
               rounding: float | None = None, data: Any = None,
               overrides: Mapping[str, Any] | None = None) -> CalibrationResult:
     """Find the non-negative weights that reproduce published scores.
@@ -525,6 +540,11 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
     mode
         ``auto`` (min-change when there are no more targets than free parameters),
         ``least_squares`` or ``min_change``.
+    keep_rank, rank_margin
+        Min-change mode with an arithmetic mean and no rescaling only: also keep the published
+        order of the target units, and keep every other unit at least ``rank_margin`` points
+        below the lowest target (e.g. "the UK is third"). Infeasible constraints are reported
+        like infeasible targets.
     rounding
         Error bound used for the consistency statement; default ``0.5·10^-d_pub +
         0.5·10^-d_comp·(sum of |b|·multipliers)`` from the decimals of published scores
@@ -594,6 +614,13 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
     t_idx = Xc.index.get_indexer(targets.index)
     P = _Problem(Xc.to_numpy(dtype=float), t_idx, targets.to_numpy(dtype=float),
                  mult[codes].to_numpy(dtype=float), G, lo, hi)
+    if keep_rank:
+        if aggregator != "arithmetic" or scale != "none" or mode == "least_squares":
+            raise MethodError("calibrate: keep_rank needs aggregator='arithmetic', scale='none' "
+                              "and the min-change mode (a few headline scores)")
+        if not np.isfinite(rank_margin) or rank_margin < 0:
+            raise MethodError(f"calibrate: rank_margin must be >= 0, got {rank_margin}")
+        P.A_ub, P.b_ub = _rank_constraints(P, rank_margin)
     equal_w = P.normalise(np.ones(len(codes)))
     if prior is None:
         prior_w = equal_w
@@ -601,8 +628,8 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
         prior_w = P.normalise(_check_prior(prior, codes, groups[codes]))
     n_free = len(codes) - len(gcodes)
     scales = list(_SCALES) if scale == "auto" else [scale]
-    use_mode = mode
-    if mode == "auto":
+    use_mode = "min_change" if keep_rank else mode
+    if use_mode == "auto":
         extra = 2 if "affine" in scales else 0
         use_mode = "min_change" if len(targets) <= n_free + extra else "least_squares"
     if len(targets) < 2 and use_mode == "least_squares":
@@ -671,6 +698,22 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
         aggregator=aggregator, mode=use_mode, feasible=feas, consistent=consistent,
         rounding=float(rounding), statement=statement, alternatives=alt, excluded=excluded,
         level=level, framework=out_fw)
+
+
+def _rank_constraints(P: _Problem, margin: float) -> tuple[np.ndarray, np.ndarray]:
+    """Linear constraints keeping the published order of the targets, with every other unit at
+    least ``margin`` below the lowest target: ``A @ w <= b`` (arithmetic mean, no rescaling)."""
+    D = P.X_all * P.mult
+    order = np.argsort(-P.y, kind="stable")
+    ti = P.t_idx[order]
+    rows = [D[lo] - D[hi] for hi, lo in zip(ti[:-1], ti[1:], strict=True)]
+    lowest = ti[-1]
+    others = np.setdiff1d(np.arange(len(D)), P.t_idx)
+    rows += [D[u] - D[lowest] for u in others]
+    if not rows:
+        return np.zeros((0, P.k)), np.zeros(0)
+    A = np.vstack(rows)
+    return A, np.full(len(A), -margin)
 
 
 def _statement(alt: pd.DataFrame, agg: str, scale: str, resid: pd.Series, rounding: float,
