@@ -268,3 +268,14 @@ def test_keep_rank_keeps_published_order_and_others_below():
     assert f.drop(pub.index).max() <= f["U1"] - 0.5 + 1e-6
     with pytest.raises(MethodError, match="keep_rank"):
         calibrate(pub, comps, keep_rank=True, scale="affine")
+
+
+def test_read_published_keeps_na_and_no_codes(tmp_path):
+    p = tmp_path / "pub.csv"
+    p.write_text("uCode,score\nNA,40\nNO,45.5\n")
+    s = read_published(p)
+    assert list(s.index) == ["NA", "NO"] and s["NO"] == 45.5
+    q = tmp_path / "bad.csv"
+    q.write_text("country,value,extra\nNA,1,2\n")
+    with pytest.raises(DataError, match="uCode,score"):
+        read_published(q)

@@ -106,3 +106,46 @@ def test_override_naming_a_method_replaces_its_params():
     assert cfg.normalize.overrides == {"a": {"method": "rank"}}
     cfg = resolve_config(base, {"normalize": {"high": 10}})
     assert cfg.normalize.params("normalize") == {"low": 0, "high": 10}
+
+
+def test_long_table_keeps_unit_attributes():
+    fw = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
+    long = pd.DataFrame({"uCode": ["NA", "NA", "NO", "NO"], "uName": ["Namibia"] * 2 + ["Norway"] * 2,
+                         "Region": ["Africa"] * 2 + ["Europe"] * 2, "metric": ["a", "b"] * 2,
+                         "value": [1, 2, 3, 4]})
+    ds = load_data(long, fw)
+    assert ds.names["NA"] == "Namibia" and list(ds.groups.columns) == ["Region"]
+    assert ds.groups.loc["NO", "Region"] == "Europe"
+    long.loc[1, "Region"] = "Asia"
+    with pytest.raises(ValidationError, match="attribute differs"):
+        load_data(long, fw)
+
+
+def test_missing_markers_and_bad_text(tmp_path):
+    fw = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
+    p = tmp_path / "d.csv"
+    p.write_text("uCode,a,b\nAAA,-,1\nBBB,n/a,2\nCCC,3,85%\n")
+    with pytest.raises(ValidationError) as ei:
+        load_data(p, fw)
+    (prob,) = ei.value.problems
+    assert prob.value == "85%" and prob.row == 4 and "missing marker" in prob.expected
+
+
+def test_override_layer_naming_a_method_replaces_its_params():
+    base = {"framework": {"code": "I", "children": [{"code": "a"}, {"code": "b"}]},
+            "normalize": {"method": "minmax", "overrides": {"a": {"method": "distance_to_target",
+                                                                  "targets": {"a": 5}}}}}
+    cfg = resolve_config(base, {"normalize": {"overrides": {"a": {"method": "rank"}}}})
+    assert cfg.normalize.overrides["a"] == {"method": "rank"}
+    cfg = resolve_config(base, {"normalize": {"overrides": {"a": {"cap_max": False}}}})
+    assert cfg.normalize.overrides["a"]["targets"] == {"a": 5}
+
+
+def test_tiers_and_weights_method_change_replaces_params():
+    base = {"framework": {"code": "I", "children": [{"code": "a"}, {"code": "b"}]},
+            "tiers": {"method": "jenks", "k": 4, "rules": [{"type": "contiguous"}]},
+            "weights": {"method": "entropy", "explicit": {"a": 2}}}
+    cfg = resolve_config(base, {"tiers": {"method": "sizes", "sizes": [1, 1]}})
+    assert cfg.tiers == {"method": "sizes", "sizes": [1, 1], "rules": [{"type": "contiguous"}]}
+    cfg = resolve_config(base, {"weights": {"method": "pca", "rank_tol": 1e-6}})
+    assert cfg.weights == {"method": "pca", "rank_tol": 1e-6, "explicit": {"a": 2}}

@@ -226,3 +226,15 @@ def test_validate_continues_after_schema_errors(asem_cfg, tmp_path):
     keys = {pr.key for pr in probs}
     assert "normalise" in keys                       # the schema error
     assert any("group_meen" in str(pr) for pr in probs)  # found after setting it aside
+
+
+def test_warns_when_sibling_metrics_are_on_different_scales(asem_cfg):
+    over = {"normalize": {"overrides": {"LPI": {"method": "minmax", "low": 0, "high": 1}}}}
+    with pytest.warns(UserWarning, match="'Physical'.*LPI"):
+        res = aiindex.run(asem_cfg, overrides=over)
+    assert res.info["normalize"]["scale_warnings"]
+
+
+def test_screen_none_with_forced_exclusion(asem_cfg):
+    res = aiindex.run(asem_cfg, overrides={"screen": {"method": "none", "exclude": ["LAO"]}})
+    assert "LAO" not in res.scores.index and len(res.scores) == 50

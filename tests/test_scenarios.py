@@ -103,9 +103,10 @@ def test_leave_one_out_hand_computed():
     # drop D1 -> Index = D2 = (10, 70, 40): ranks (3, 1, 2) = base ranks
     d1 = t[t.dropped == "D1"].set_index("uCode")
     assert d1["rank"].tolist() == [3, 1, 2] and d1["mean_abs_rank_change"].iloc[0] == 0
-    # drop D2 -> Index = D1 = (60, 40, 50): ranks (1, 3, 2): changes (-2, 2, 0)
+    # drop D2 -> Index = D1 = (60, 40, 50): ranks (1, 3, 2) from (3, 1, 2): changes (+2, -2, 0)
+    # (positive = moved up, as in panel.trends)
     d2 = t[t.dropped == "D2"].set_index("uCode")
-    assert d2["rank_change"].tolist() == [-2, 2, 0]
+    assert d2["rank_change"].tolist() == [2, -2, 0]
     assert d2["mean_abs_rank_change"].iloc[0] == pytest.approx(4 / 3)
 
 

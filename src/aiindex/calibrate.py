@@ -766,12 +766,16 @@ def read_published(path: str | Path) -> pd.Series:
     p = Path(path)
     if not p.exists():
         raise DataError(f"published scores file not found: {p}")
-    df = pd.read_csv(p, dtype={0: str}, encoding="utf-8-sig")
-    ucol = "uCode" if "uCode" in df.columns else df.columns[0]
-    scol = "score" if "score" in df.columns else df.columns[1] if df.shape[1] > 1 else None
-    if scol is None:
-        raise DataError(f"{p}: expected columns uCode,score")
-    s = pd.to_numeric(df[scol], errors="coerce")
+    # every cell as text, no NA guessing: unit codes such as Namibia's "NA" stay codes
+    df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if "uCode" in df.columns and "score" in df.columns:
+        ucol, scol = "uCode", "score"
+    elif df.shape[1] == 2:
+        ucol, scol = df.columns[0], df.columns[1]
+    else:
+        raise DataError(f"{p}: expected the columns uCode,score (or exactly two columns: "
+                        f"unit code, score); got {list(df.columns)}")
+    s = pd.to_numeric(df[scol].str.strip(), errors="coerce")
     bad = df.loc[s.isna(), ucol].tolist()
     if bad:
         raise DataError(f"{p}: non-numeric or missing score for unit(s) {bad[:20]}")

@@ -130,11 +130,7 @@ class Config(BaseModel):
     tiers: dict[str, Any] | None = None
     uncertainty: dict[str, Any] | None = None
     sensitivity: dict[str, Any] | None = None
-    scenarios: dict[str, Any] | list[Any] | None = None
-    calibration: dict[str, Any] | None = None
-    audit: dict[str, Any] | None = None
-    report: dict[str, Any] | None = None
-    output: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None  # {note: text printed under `aiindex run`}
     notes: Any = None
     base_dir: str = "."
     source_file: str | None = None
@@ -244,14 +240,33 @@ def resolve_config(
     try:
         cfg = Config(**raw, base_dir=str(base), source_file=src)
     except PydValidationError as exc:
-        problems += [
-            Problem(e["msg"], file=src, key=".".join(str(x) for x in e["loc"]),
-                    value=e.get("input") if not isinstance(e.get("input"), dict) else None)
-            for e in exc.errors()
-        ]
+        problems += [_schema_problem(e, src) for e in exc.errors()]
     if problems:
         raise ValidationError(problems, title=f"invalid config{f' {src}' if src else ''}") from None
     return cfg
+
+
+def _schema_problem(e: Mapping[str, Any], src: str | None) -> Problem:
+    """One pydantic error as a Problem; unknown keys get the valid ones and a suggestion."""
+    import difflib
+
+    loc = tuple(str(x) for x in e["loc"])
+    key = ".".join(loc)
+    value = e.get("input") if not isinstance(e.get("input"), dict) else None
+    if e.get("type") == "extra_forbidden":
+        model = Config if len(loc) == 1 else DataSection if loc[0] == "data" else None
+        if model is not None:
+            valid = [f for f in model.model_fields if f not in ("base_dir", "source_file")]
+            close = difflib.get_close_matches(loc[-1], valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            where = "config section" if len(loc) == 1 else f"key in '{loc[0]}'"
+            return Problem(f"unknown {where} {loc[-1]!r}{hint}", file=src, key=key,
+                           expected="one of " + ", ".join(valid))
+    return Problem(e["msg"], file=src, key=key, value=value)
+
+
+#: parameters that method ``none`` accepts (forced units of the screen stage)
+_NONE_PARAMS = {("screen", "include"), ("screen", "exclude")}
 
 
 def _stage_problems(raw: Mapping[str, Any], src: str | None) -> list[Problem]:
@@ -267,7 +282,7 @@ def _stage_problems(raw: Mapping[str, Any], src: str | None) -> list[Problem]:
             problems.append(Problem(f"stage section '{s}' has no 'method' (unknown key(s) "
                                     f"{params}?)", file=src, key=f"{s}.method",
                                     expected="method: <registered name> or none"))
-        elif sec.get("method") == "none" and params:
+        elif sec.get("method") == "none" and [k for k in params if (s, k) not in _NONE_PARAMS]:
             problems.append(Problem(f"stage '{s}' has method none but parameters {params}",
                                     file=src, key=f"{s}.{params[0]}",
                                     expected="no parameters for method none"))
@@ -278,16 +293,37 @@ def _drop_replaced_params(raw: Mapping[str, Any], overrides: Mapping[str, Any]) 
     """Apply the one rule to overrides too: a stage override naming another ``method`` replaces
     the method *and* its parameters (overrides, levels and stage options are kept)."""
     out = dict(raw)
+    # tiers and weights sections: a new method replaces the old method's parameters too
+    for sec_name, keep in (("tiers", ("node", "rules")),
+                           ("weights", ("levels", "groups", "explicit"))):
+        new, old = overrides.get(sec_name), raw.get(sec_name)
+        if isinstance(new, Mapping) and isinstance(old, Mapping) and "method" in new \
+                and new["method"] != old.get("method"):
+            out[sec_name] = {k: v for k, v in old.items() if k in keep}
     for s in STAGES:
         new, old = overrides.get(s), raw.get(s)
         if isinstance(new, str):
             new = {"method": new}
         if isinstance(old, str):
             old = {"method": old}
-        if isinstance(new, Mapping) and "method" in new and isinstance(old, Mapping) \
-                and new["method"] != old.get("method"):
+        if not (isinstance(new, Mapping) and isinstance(old, Mapping)):
+            continue
+        if "method" in new and new["method"] != old.get("method"):
             keep = ("overrides", "levels", *STAGE_OPTIONS[s])
-            out[s] = {k: v for k, v in old.items() if k in keep}
+            old = {k: v for k, v in old.items() if k in keep}
+        # the same inside per-node and per-level layers
+        for layer in ("overrides", "levels"):
+            new_l, old_l = new.get(layer), old.get(layer)
+            if not (isinstance(new_l, Mapping) and isinstance(old_l, Mapping)):
+                continue
+            fixed = dict(old_l)
+            for key, ov in new_l.items():
+                prev = old_l.get(key)
+                if isinstance(ov, Mapping) and "method" in ov and isinstance(prev, Mapping) \
+                        and ov["method"] != prev.get("method"):
+                    fixed[key] = {k: v for k, v in prev.items() if k in STAGE_OPTIONS[s]}
+            old = {**old, layer: fixed}
+        out[s] = old
     return out
 
 

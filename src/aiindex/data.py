@@ -2,7 +2,12 @@
 
 A wide table has a unit-code column (``uCode``), optionally ``uName`` and ``Time``, group columns
 (text), denominator columns and metric columns. A long table has unit, year, metric and value
-columns. Either comes from CSV, Excel or a DataFrame; the caller's DataFrame is never modified.
+columns; any other column (``uName``, group columns) is a unit attribute repeated on the rows of a
+unit, and is kept (one value per unit and year, else an error).
+
+Cells read as missing in numeric columns: empty, and the markers in :data:`MISSING_STRINGS`
+(``NA``, ``N/A``, ``n/a``, ``NaN``, ``NULL``, ``#N/A``, ``.``, ``..``, ``-``, ``–``, ``—``).
+Any other text (``85%``, ``1,234``) is an error naming file, row and column. Either comes from CSV, Excel or a DataFrame; the caller's DataFrame is never modified.
 
 Every problem (a text value in a numeric column, a duplicate unit code, a missing unit code, a
 metric of the framework missing from the data) is collected and reported together.
@@ -26,7 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Dataset", "load_data", "read_table", "MISSING_STRINGS"]
 
 #: cell texts read as missing in numeric columns
-MISSING_STRINGS = frozenset({"", "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A", ".", ".."})
+MISSING_STRINGS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "#N/A", ".",
+                             "..", "-", "–", "—"})
 _LONG_UNIT = ("uCode", "unit", "iso3", "ISO3", "country_code", "code")
 _LONG_YEAR = ("Time", "year", "Year")
 
@@ -130,7 +136,8 @@ def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
     for pos in np.flatnonzero(bad.to_numpy()):
         problems.append(Problem("non-numeric value in a numeric column", file=source,
                                 row=pos + row_offset, column=name, value=s.iloc[pos],
-                                expected="a number or an empty cell"))
+                                expected="a number, an empty cell or a missing marker "
+                                         "(NA, N/A, n/a, NaN, NULL, #N/A, ., .., -)"))
     out = num.astype("float64")
     inf = np.isinf(out.to_numpy())
     for pos in np.flatnonzero(inf):
@@ -215,6 +222,23 @@ def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame
         raise ValidationError(problems, title=f"invalid data {name}")
     wide = df.pivot(index=idx, columns=sec.metric_column, values=sec.value_column)
     wide.columns.name = None
+    # unit attributes (name, group columns, ...) repeated on every row of a unit: keep them
+    attrs = [c for c in df.columns if c not in (*idx, sec.metric_column, sec.value_column)]
+    if attrs:
+        a = df[idx + attrs].astype({c: object for c in attrs})
+        a = a.replace("", None)
+        n_distinct = a.groupby(idx, sort=False)[attrs].nunique(dropna=True)
+        clash = n_distinct[(n_distinct > 1).any(axis=1)]
+        if len(clash):
+            cols = [c for c in attrs if (clash[c] > 1).any()]
+            raise ValidationError([Problem("a unit attribute differs between the rows of one unit "
+                                           "in a long table", file=name,
+                                           value={"units": [str(u) for u in clash.index[:10]],
+                                                  "columns": cols},
+                                           expected="one value per unit (and year)")],
+                                  title="invalid data")
+        first = a.groupby(idx, sort=False)[attrs].first()
+        wide = wide.join(first)
     wide = wide.reset_index().rename(columns={unit: sec.unit_column})
     if year:
         wide = wide.rename(columns={year: sec.year_column})

@@ -162,9 +162,15 @@ def check_methods(cfg: Config, fw: Framework) -> list[Problem]:
                                         value=c.method))
                 continue
             for par in reg.unknown_params(c.method, c.params):
+                import difflib
+
+                ok = reg.accepted_params(c.method)
+                close = difflib.get_close_matches(par, ok, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
                 problems.append(Problem(f"{reg.kind} {c.method!r} at {where}: unknown parameter "
-                                        f"{par!r}", file=cfg.source_file, key=f"{stage}.{par}",
-                                        expected=f"a parameter of {c.method!r}"))
+                                        f"{par!r}{hint}", file=cfg.source_file,
+                                        key=f"{stage}.{par}",
+                                        expected=f"parameters of {c.method!r}: {ok}"))
     for stage in STAGES:
         sec = cfg.stage(stage)
         for code in sec.overrides:
@@ -272,7 +278,7 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None)
 
     def do_screen(X: pd.DataFrame) -> pd.DataFrame:
         sec = cfg.screen
-        if sec.method == "none":
+        if sec.method == "none" and not sec.params("screen"):
             stages["screened"] = X.copy()
             return X
         choice = {"*": MethodChoice(sec.method, sec.params("screen"))}
@@ -538,6 +544,13 @@ def finish(prep: Prepared, *, reference: pd.DataFrame | None = None) -> Result:
     stages["normalized"] = normalized.copy()
     logs, info = dict(prep.logs), dict(prep.info)
     logs["normalize"], info["normalize"] = out.log, out.info
+    mismatch = _scale_mismatch(fw, normalized)
+    if mismatch:
+        import warnings
+
+        for msg in mismatch:
+            warnings.warn(msg, stacklevel=3)
+        info["normalize"] = {**(out.info or {}), "scale_warnings": mismatch}
     if cfg.weights:
         from .weights import apply_weights_config
 
@@ -560,6 +573,24 @@ def finish(prep: Prepared, *, reference: pd.DataFrame | None = None) -> Result:
         res.tiers = tr.tiers
         res.info["tiers"] = tr
     return res
+
+
+def _scale_mismatch(fw: Framework, normalized: pd.DataFrame, ratio: float = 10.0) -> list[str]:
+    """Sibling metrics whose normalised ranges differ more than ``ratio`` times (e.g. one metric
+    normalised to 0-1 by a per-metric override among 0-100 siblings: its real weight would be
+    ~100 times smaller than its nominal weight)."""
+    rng = normalized.max() - normalized.min()
+    out = []
+    for p in fw.aggregates:
+        kids = [c for c in fw.children(p) if c in normalized.columns]
+        r = rng[kids].dropna()
+        r = r[r > 0]
+        if len(r) >= 2 and r.max() > ratio * r.min():
+            out.append(f"normalised ranges of the metrics under {p!r} differ more than "
+                       f"{ratio:g}x ({r.idxmin()}: {r.min():.3g}, {r.idxmax()}: {r.max():.3g}); "
+                       "their real weights differ from the nominal ones — check per-metric "
+                       "normalisation overrides")
+    return out
 
 
 def _check_finite(df: pd.DataFrame) -> None:
@@ -675,11 +706,14 @@ def _data_only_problems(cfg: Config, data: Any) -> list[Problem]:
     """Data problems found against the metric list of a framework that failed to build."""
     from .spec import Node
 
-    metrics = _declared_metrics(cfg)
-    if not metrics:
+    try:
+        metrics = list(dict.fromkeys(_declared_metrics(cfg)))  # duplicates are reported already
+        if not metrics:
+            return []
+        fw = Framework([Node(code="__root__")] + [Node(code=m, parent="__root__")
+                                                   for m in metrics if m != "__root__"])
+    except AIIndexError:  # the framework's own problems are reported already
         return []
-    fw = Framework([Node(code="__root__")] + [Node(code=m, parent="__root__") for m in metrics
-                                               if m != "__root__"])
     try:
         load_dataset(cfg, fw, data)
     except ValidationError as exc:

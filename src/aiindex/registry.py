@@ -95,6 +95,11 @@ class Registry(Generic[F]):
         }
         return sorted(set(params) - accepted)
 
+    def accepted_params(self, name: str) -> list[str]:
+        """Keyword parameters of the method (sorted)."""
+        sig = inspect.signature(self.get(name))
+        return sorted(p.name for p in sig.parameters.values() if p.kind == p.KEYWORD_ONLY)
+
     def check_params(self, name: str, params: Mapping[str, Any], *, where: str = "") -> None:
         """Raise :class:`MethodError` if ``params`` are not keyword parameters of the method.
 

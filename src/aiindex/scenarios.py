@@ -18,8 +18,9 @@ parameters). Framework edits are applied in the order add → weights → drop w
 :meth:`Framework.with_weights` / :meth:`Framework.drop`. An overlay that restates the base
 config's own values is a no-op.
 
-Signs: ``rank_change = rank - base_rank`` (positive = the unit fell), ``tier_change = tier -
-base_tier`` (positive = a lower tier).
+Signs, the same as in :func:`aiindex.panel.trends` and the weight explorer: ``rank_change =
+base_rank - rank`` (positive = the unit moved up), ``tier_change = base_tier - tier`` (positive =
+a better tier).
 """
 
 from __future__ import annotations
@@ -189,11 +190,11 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
     b = frames[0].set_index("uCode")
     out["base_rank"] = out["uCode"].map(b["rank"]).astype("Int64")
     out["rank"] = out["rank"].astype("Int64")
-    out["rank_change"] = out["rank"] - out["base_rank"]
+    out["rank_change"] = out["base_rank"] - out["rank"]
     if "tier" in out:
         out["tier"] = out["tier"].astype("Int64")
         out["base_tier"] = out["uCode"].map(b["tier"]).astype("Int64")
-        out["tier_change"] = out["tier"] - out["base_tier"]
+        out["tier_change"] = out["base_tier"] - out["tier"]
     return out
 
 
@@ -221,7 +222,7 @@ def leave_one_out(config: Any, level: int, data: Any = None) -> pd.DataFrame:
     for c in codes:  # one pipeline run per component
         res = run_scenario(cfg, {"name": f"-{c}", "drop": [c]}, data)
         rk = res.ranks[root].reindex(br.index)
-        ch = (rk - br).astype("Float64")
+        ch = (br - rk).astype("Float64")  # positive = moved up
         frames.append(pd.DataFrame({"dropped": c, "uCode": br.index, "base_rank": br.to_numpy(),
                                     "rank": rk.to_numpy(), "rank_change": ch.to_numpy(),
                                     "mean_abs_rank_change": float(ch.abs().mean())}))

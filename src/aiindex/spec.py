@@ -631,8 +631,7 @@ def _check_nodes(nodes: list[Node], source: str | None) -> list[Problem]:
     seen: dict[str, int] = {}
     for i, n in enumerate(nodes):
         if n.code in seen:
-            problems.append(Problem(f"duplicate node code {n.code!r}", file=source, key=n.code,
-                                    row=i))
+            problems.append(Problem(f"duplicate node code {n.code!r}", file=source, key=n.code))
         seen[n.code] = i
     codes = set(seen)
     for n in nodes:
