@@ -244,7 +244,7 @@ def _uncertainty_section(unc: Any, result: Result) -> str:
         _try(plot_rank_intervals, unc, names=result.names, source=_src(result)),
         ("rank intervals", "Nominal rank (dot), median (tick) and 5–95% rank interval (bar) "
          "over the Monte Carlo replications.", "fig-unc"),
-        "Rank-interval", lambda: _rank_stats(unc).rename_axis("uCode"),
+        "Rank-interval", lambda: _by_nominal(_rank_stats(unc)).rename_axis("uCode"),
         tid="uncertainty-table", decimals=1)
 
 
@@ -317,6 +317,14 @@ def _audit_section(result: Result) -> str:
                  + (_table(fl, index=False, decimals=3, tid="flags-table") if len(fl) else
                     "<p>No flagged pairs.</p>"))
     return "".join(parts)
+
+
+def _by_nominal(st: pd.DataFrame) -> pd.DataFrame:
+    """Rank statistics in nominal rank order (best first)."""
+    for col in ("nominal", "nominal_rank"):
+        if col in st.columns:
+            return st.sort_values(col, kind="stable")
+    return st
 
 
 def _src(result: Result) -> str:
