@@ -279,3 +279,14 @@ def test_read_published_keeps_na_and_no_codes(tmp_path):
     q.write_text("country,value,extra\nNA,1,2\n")
     with pytest.raises(DataError, match="uCode,score"):
         read_published(q)
+
+
+def test_upper_bounds_cap_components():
+    rng = np.random.default_rng(3)
+    comps = pd.DataFrame(rng.uniform(0, 100, (20, 4)), columns=list("abcd"))
+    w0 = np.array([0.1, 0.2, 0.3, 0.4])
+    pub = comps @ w0
+    res = calibrate(pub, comps, upper={"d": 0.25})
+    assert res.weights["d"] <= 0.25 + 1e-9
+    with pytest.raises(ConfigError, match="unknown component"):
+        calibrate(pub, comps, upper={"zz": 0.1})

@@ -86,3 +86,22 @@ def test_config_weights_are_what_the_calibration_script_produces():
     _, kept = mod.main(keep_rank=True)
     assert list(kept.sort_values(ascending=False).index[:3]) == ["USA", "CHN", "GBR"]
     assert list(ranked.index[:2]) == ["USA", "CHN"]
+
+
+def test_capping_sparse_subindicators_as_documented():
+    """docs/gaiii.md: capping the top-k sub-indicators at 0.067 still fits, but China falls to
+    4th; excluding them (cap 0) is infeasible."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("calibrate_gaiii",
+                                                  root / "examples" / "calibrate_gaiii.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    w, scores = mod.main(cap_sparse=0.067)
+    assert all(w[c] <= 0.067 + 1e-6 for c in mod.SPARSE)
+    assert list(scores.sort_values(ascending=False).index).index("CHN") == 3
+    assert abs(scores["USA"] - 74.71) <= 0.05
+    _, excluded = mod.main(cap_sparse=0.0)
+    assert abs(excluded["USA"] - 74.71) > 0.05 or abs(excluded["CHN"] - 52.69) > 0.05 \
+        or abs(excluded["GBR"] - 37.9) > 0.05

@@ -507,6 +507,7 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
               bounds: tuple[float, float | None] = (0, None),
               mode: Literal["auto", "least_squares", "min_change"] = "auto",
               keep_rank: bool = False, rank_margin: float = 0.0,
+              upper: Mapping[str, float] | None = None,
               rounding: float | None = None, data: Any = None,
               overrides: Mapping[str, Any] | None = None) -> CalibrationResult:
     """Find the non-negative weights that reproduce published scores.
@@ -540,6 +541,9 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
     mode
         ``auto`` (min-change when there are no more targets than free parameters),
         ``least_squares`` or ``min_change``.
+    upper
+        Per-component upper bounds on the weights (e.g. to cap sparse components); a bound of 0
+        excludes the component.
     keep_rank, rank_margin
         Min-change mode with an arithmetic mean and no rescaling only: also keep the published
         order of the target units, and keep every other unit at least ``rank_margin`` points
@@ -609,6 +613,14 @@ def calibrate(published: pd.Series, components: pd.DataFrame | None = None, *,
     G = np.array([[1.0 if groups[c] == g else 0.0 for c in codes] for g in gcodes])
     lo = np.full(len(codes), float(bounds[0] or 0.0))
     hi = np.full(len(codes), np.inf if bounds[1] is None else float(bounds[1]))
+    if upper:
+        unknown_u = sorted(set(upper) - set(codes))
+        if unknown_u:
+            raise ConfigError(f"calibrate: upper bounds for unknown component(s) {unknown_u}")
+        for c, v in upper.items():
+            if not np.isfinite(float(v)) or float(v) < 0:
+                raise ConfigError(f"calibrate: upper bound of {c!r} must be >= 0, got {v}")
+            hi[codes.index(c)] = min(hi[codes.index(c)], float(v))
     if (lo < 0).any() or (lo > hi).any():
         raise ConfigError(f"calibrate: invalid bounds {bounds}; need 0 <= lower <= upper")
     t_idx = Xc.index.get_indexer(targets.index)
