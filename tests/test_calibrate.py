@@ -287,6 +287,6 @@ def test_upper_bounds_cap_components():
     w0 = np.array([0.1, 0.2, 0.3, 0.4])
     pub = comps @ w0
     res = calibrate(pub, comps, upper={"d": 0.25})
-    assert res.weights["d"] <= 0.25 + 1e-9
+    assert res.weights["d"] <= 0.25 + 1e-6  # solver tolerance
     with pytest.raises(ConfigError, match="unknown component"):
         calibrate(pub, comps, upper={"zz": 0.1})
