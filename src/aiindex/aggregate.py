@@ -49,7 +49,12 @@ __all__ = [
 Aggregator = Callable[..., np.ndarray]
 
 AGGREGATORS: Registry[Aggregator] = Registry("aggregator")
-"""Registry of aggregators; register your own with ``@AGGREGATORS.register("name")``."""
+"""Registry of aggregators; register your own with ``@AGGREGATORS.register("name")``.
+
+Metadata: ``row_wise=True`` declares that each unit's output depends on its own row only (so
+the uncertainty engine may stack replications into one call); Copeland compares units and is
+not row-wise.
+"""
 
 _TIE_TOL = 1e-12
 
@@ -103,7 +108,8 @@ def _check_domain(X: np.ndarray, domain: str | None, method: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-@AGGREGATORS.register("arithmetic", aliases=("a_amean", "mean"), monotone=True, weighted=True)
+@AGGREGATORS.register("arithmetic", aliases=("a_amean", "mean"), monotone=True, weighted=True,
+                       row_wise=True)
 def arithmetic(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
     """Weighted arithmetic mean ``y = sum_j w_j x_j`` over available children (COINr ``a_amean``)."""
     X, W, has = _prep(X, W)
@@ -112,7 +118,8 @@ def arithmetic(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
 
 
 @AGGREGATORS.register(
-    "geometric", aliases=("a_gmean",), requires_positive=True, monotone=True, weighted=True
+    "geometric", aliases=("a_gmean",), requires_positive=True, monotone=True, weighted=True,
+    row_wise=True,
 )
 def geometric(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
     """Weighted geometric mean ``y = exp(sum_j w_j log x_j) = prod_j x_j^w_j`` (COINr ``a_gmean``).
@@ -127,7 +134,8 @@ def geometric(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
 
 
 @AGGREGATORS.register(
-    "harmonic", aliases=("a_hmean",), requires_positive=True, monotone=True, weighted=True
+    "harmonic", aliases=("a_hmean",), requires_positive=True, monotone=True, weighted=True,
+    row_wise=True,
 )
 def harmonic(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
     """Weighted harmonic mean ``y = 1 / sum_j (w_j / x_j)`` (COINr ``a_hmean``).
@@ -156,6 +164,7 @@ def _power_domain(p: float = 1.0, **_: Any) -> str | None:
     domain=_power_domain,
     monotone=True,
     weighted=True,
+    row_wise=True,
 )
 def power(X: np.ndarray, W: np.ndarray, /, *, p: float = 1.0) -> np.ndarray:
     """Weighted power (generalised) mean ``y = (sum_j w_j x_j^p)^(1/p)`` (COINr ``a_genmean``).
@@ -179,7 +188,8 @@ def power(X: np.ndarray, W: np.ndarray, /, *, p: float = 1.0) -> np.ndarray:
     return np.where(has, y, np.nan)
 
 
-@AGGREGATORS.register("median", aliases=("wmedian", "weighted_median"), monotone=True, weighted=True)
+@AGGREGATORS.register("median", aliases=("wmedian", "weighted_median"), monotone=True, weighted=True,
+                       row_wise=True)
 def median(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
     """Weighted median of the available children (COINr has no built-in weighted median).
 
@@ -225,7 +235,7 @@ def _owa_position_weights(owa: np.ndarray, m: int) -> np.ndarray:
     return np.diff(q)
 
 
-@AGGREGATORS.register("owa", monotone=True, weighted=False)
+@AGGREGATORS.register("owa", monotone=True, weighted=False, row_wise=True)
 def owa(X: np.ndarray, W: np.ndarray, /, *, owa_weights: Sequence[float] | None = None) -> np.ndarray:
     """Ordered weighted average ``y = sum_j v_j x_(j)``, ``x_(1) >= x_(2) >= ...`` (Yager 1988).
 

@@ -785,18 +785,33 @@ def _evaluate_plan(plan: _Plan, W: np.ndarray, eng: Engine, codes: np.ndarray) -
 
 
 def _slow_step(st: _Step, V: np.ndarray, w: np.ndarray, R: int, n: int) -> np.ndarray:
-    """Non-mean aggregators: one call per replication and parent (documented slow path)."""
+    """Aggregators that are not weighted means.
+
+    Row-wise aggregators (registered with ``row_wise=True``: median, OWA, power means) see each
+    unit on its own, so all replications are stacked into one ``(R·n, k)`` call per parent.
+    Aggregators that compare units with each other (Copeland) or user-registered ones without
+    that flag take one call per replication and parent (documented slow path).
+    """
     from .aggregate import AGGREGATORS, build_weights
 
     func = AGGREGATORS.get(st.method)
+    row_wise = bool(AGGREGATORS.meta(st.method).get("row_wise"))
     bounds = list(st.starts) + [len(st.child_codes)]
     y = np.full((R, n, len(st.parents)), np.nan)
-    for r in range(R):
-        Vr = V if V.ndim == 2 else V[r]
-        for j in range(len(st.parents)):
-            sl = slice(bounds[j], bounds[j + 1])
-            Xr = np.where(st.A[:, sl] & st.ok[:, [j]], Vr[:, sl], np.nan)
-            y[r, :, j] = func(Xr, build_weights(Xr, w[r, sl]), **st.params)
+    V3 = np.broadcast_to(V, (R, *V.shape)) if V.ndim == 2 else V
+    for j in range(len(st.parents)):  # loop over parents of one level (a handful)
+        sl = slice(bounds[j], bounds[j + 1])
+        avail = (st.A[:, sl] & st.ok[:, [j]])[None]
+        X = np.where(avail, V3[:, :, sl], np.nan)  # (R, n, k)
+        if row_wise:
+            k = X.shape[-1]
+            Wraw = np.where(np.isnan(X), 0.0, w[:, None, sl])
+            tot = Wraw.sum(axis=-1, keepdims=True)
+            W = np.where(tot > 0, Wraw / np.where(tot > 0, tot, 1.0), 0.0)
+            y[:, :, j] = func(X.reshape(-1, k), W.reshape(-1, k), **st.params).reshape(R, n)
+        else:
+            for r in range(R):  # units are compared with each other: one call per replication
+                y[r, :, j] = func(X[r], build_weights(X[r], w[r, sl]), **st.params)
     return np.where(st.ok[None], y, np.nan)
 
 
