@@ -718,13 +718,9 @@ def _rank_constraints(P: _Problem, margin: float) -> tuple[np.ndarray, np.ndarra
     D = P.X_all * P.mult
     order = np.argsort(-P.y, kind="stable")
     ti = P.t_idx[order]
-    rows = [D[lo] - D[hi] for hi, lo in zip(ti[:-1], ti[1:], strict=True)]
-    lowest = ti[-1]
     others = np.setdiff1d(np.arange(len(D)), P.t_idx)
-    rows += [D[u] - D[lowest] for u in others]
-    if not rows:
-        return np.zeros((0, P.k)), np.zeros(0)
-    A = np.vstack(rows)
+    # consecutive targets keep their order; every other unit stays below the lowest target
+    A = np.vstack([D[ti[1:]] - D[ti[:-1]], D[others] - D[ti[-1]]])
     return A, np.full(len(A), -margin)
 
 
