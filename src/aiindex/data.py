@@ -126,11 +126,10 @@ def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
                                     expected="a finite number"))
         return out
     s = col.astype(object)
-    txt = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    txt = s.astype("string").str.strip()  # column-wise; missing stays <NA>
+    is_missing = txt.isna() | txt.isin(list(MISSING_STRINGS))
     if decimal != ".":
-        txt = txt.map(lambda v: v.replace(".", "").replace(decimal, ".") if isinstance(v, str) else v)
-    is_missing = txt.map(lambda v: v is None or (isinstance(v, float) and np.isnan(v))
-                         or (isinstance(v, str) and v in MISSING_STRINGS))
+        txt = txt.str.replace(".", "", regex=False).str.replace(decimal, ".", regex=False)
     num = pd.to_numeric(txt.where(~is_missing, None), errors="coerce")
     bad = num.isna() & ~is_missing
     for pos in np.flatnonzero(bad.to_numpy()):
