@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aiindex.uncertainty import Engine, uncertainty
+from aiindex.analysis.uncertainty import Engine, uncertainty
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 import pandas as pd
 
 import aiindex
-from aiindex.calibrate import calibrate
-from aiindex.defaults import bundled_config
-from aiindex.pipeline import aggregate_stage
+from aiindex.analysis.calibrate import calibrate
+from aiindex.data.bundled import bundled_config
+from aiindex.stages import aggregate_stage
 
 TARGETS = pd.Series({"USA": 74.71, "CHN": 52.69, "GBR": 37.9})
 #: sub-indicators whose metrics are published as top-k lists (4-8 known values of 46)

@@ -3,7 +3,7 @@
 The GII overall score is ½·(mean of the five input pillars) + ½·(mean of the two output
 pillars), i.e. weight 0.1 per input pillar and 0.25 per output pillar. This example calibrates
 the published overall score on the seven published pillar scores, edition by edition
-(2011–2022), with :func:`aiindex.calibrate.calibrate`, prints the fitted weights and the fit, and
+(2011–2022), with :func:`aiindex.analysis.calibrate.calibrate`, prints the fitted weights and the fit, and
 checks the recovered structure.
 
 Data: ``../shared/data/gii/gii_2011_2022_pillars_mendeley.csv`` (';'-separated, decimal commas,
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aiindex.calibrate import calibrate
+from aiindex.analysis.calibrate import calibrate
 
 DATA_FILE = "gii_2011_2022_pillars_mendeley.csv"
 INPUT_PILLARS = [
@@ -58,7 +58,7 @@ def load(path: Path | None = None) -> pd.DataFrame:
 
 
 def calibrate_year(df: pd.DataFrame, year: int):
-    """Calibrate one edition; returns the :class:`~aiindex.calibrate.CalibrationResult`."""
+    """Calibrate one edition; returns the :class:`~aiindex.analysis.calibrate.CalibrationResult`."""
     g = df[df["Year"] == year].dropna(subset=[*PILLARS, OVERALL]).set_index("Economies")
     return calibrate(g[OVERALL], g[PILLARS], scale="none", aggregator="arithmetic")
 

@@ -1,4 +1,4 @@
-"""Tests for aiindex.aggregate: hand-computed values, missing data, errors, tree."""
+"""Tests for aiindex.stages.aggregate: hand-computed values, missing data, errors, tree."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aiindex._stage import MethodChoice
-from aiindex.aggregate import AGGREGATORS, aggregate_group, aggregate_tree, build_weights
 from aiindex.errors import DataError, MethodError
-from aiindex.spec import Framework
+from aiindex.framework import Framework
+from aiindex.stages.aggregate import AGGREGATORS, aggregate_group, aggregate_tree, build_weights
+from aiindex.stages.base import MethodChoice
 
 NAN = np.nan
 
@@ -218,7 +218,7 @@ def test_tree_missing_child_errors(fw: Framework) -> None:
 def test_tree_asem_real_data(asem_dir) -> None:
     """ASEM (COINr example): min-max then arithmetic means; root equals the effective-weight sum
     for units with complete data (weights renormalise only when data are missing)."""
-    from aiindex.normalize import NORMALIZERS
+    from aiindex.stages.normalize import NORMALIZERS
 
     fw = Framework.from_table(asem_dir / "iMeta.csv")
     raw = pd.read_csv(asem_dir / "iData.csv").set_index("uCode")

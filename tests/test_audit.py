@@ -1,4 +1,4 @@
-"""Tests of aiindex.audit: correlations, Cronbach's alpha, PCA, unit profiles, audit report.
+"""Tests of aiindex.analysis.audit: correlations, Cronbach's alpha, PCA, unit profiles, audit report.
 
 Expected values are computed independently in the tests (numpy / scipy.stats directly).
 """
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats as sps
 
-from aiindex.audit import (
+from aiindex.analysis.audit import (
     AuditReport,
     alpha_by_group,
     audit,

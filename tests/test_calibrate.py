@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiindex import run
-from aiindex.calibrate import calibrate, decimals, read_published
+from aiindex.analysis.calibrate import calibrate, decimals, read_published
 from aiindex.cli import main as cli_main
 from aiindex.errors import ConfigError, DataError, MethodError
-from aiindex.spec import load_yaml
+from aiindex.yamlio import load_yaml
 
 
 def _X(seed: int = 1, n: int = 60, k: int = 5) -> pd.DataFrame:
@@ -230,7 +230,7 @@ def test_cli_calibrate(tmp_path, capsys):
         tmp_path / "pub.csv", index=False)
     data = tmp_path / "data.csv"
     _data().to_csv(data, index=False)
-    from aiindex.spec import dump_yaml
+    from aiindex.yamlio import dump_yaml
 
     dump_yaml({**_config(), "data": {"file": "data.csv"}}, tmp_path / "cfg.yaml")
     out = tmp_path / "w.yaml"

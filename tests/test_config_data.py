@@ -9,7 +9,7 @@ import pytest
 from aiindex.config import StageSection, deep_merge, resolve_choice, resolve_config
 from aiindex.data import load_data
 from aiindex.errors import ValidationError
-from aiindex.spec import Framework
+from aiindex.framework import Framework
 
 FW = Framework.from_dict({"code": "I", "children": [
     {"code": "D", "children": [{"code": "a"}, {"code": "b", "methods": {"normalize": {"method": "rank"}}}]},

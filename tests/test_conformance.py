@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata
 
-from aiindex.aggregate import AGGREGATORS, aggregate_group, build_weights
 from aiindex.errors import MethodError
-from aiindex.normalize import NORMALIZERS, check_no_new_missing
+from aiindex.stages.aggregate import AGGREGATORS, aggregate_group, build_weights
+from aiindex.stages.normalize import NORMALIZERS, check_no_new_missing
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -230,14 +230,14 @@ def test_means_are_flagged_monotone(name: str) -> None:
 
 
 def _has_domain(name: str) -> bool:
-    from aiindex.aggregate import value_domain
+    from aiindex.stages.aggregate import value_domain
 
     return value_domain(name, agg_params(name, 2)) is not None
 
 
 @pytest.mark.parametrize("name", [n for n in AGGS if _has_domain(n)])
 def test_aggregator_positive_domain_errors_name_child_and_unit(name: str) -> None:
-    from aiindex.aggregate import value_domain
+    from aiindex.stages.aggregate import value_domain
 
     params = agg_params(name, 2)
     bad = 0.0 if value_domain(name, params) == "positive" else -1.0

@@ -1,4 +1,4 @@
-"""Tests of aiindex.denominate (COINr Denominate: x / (d / scale))."""
+"""Tests of aiindex.stages.denominate (COINr Denominate: x / (d / scale))."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aiindex._stage import MethodChoice, StageContext
-from aiindex.denominate import apply
 from aiindex.errors import DataError, MethodError
+from aiindex.stages.base import MethodChoice, StageContext
+from aiindex.stages.denominate import apply
 
 
 class _Node:

@@ -1,4 +1,4 @@
-"""Excel workbook export (aiindex.excel): sheets and lossless re-reading."""
+"""Excel workbook export (aiindex.outputs.excel): sheets and lossless re-reading."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ pytest.importorskip("openpyxl")
 
 import aiindex  # noqa: E402
 from aiindex.errors import AIIndexError  # noqa: E402
-from aiindex.excel import results_table, to_excel  # noqa: E402
-from aiindex.spec import load_yaml  # noqa: E402
+from aiindex.outputs.excel import results_table, to_excel  # noqa: E402
+from aiindex.yamlio import load_yaml  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Interactive weight explorer (aiindex.explore), tested in headless chromium."""
+"""Interactive weight explorer (aiindex.outputs.explorer), tested in headless chromium."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import aiindex
-from aiindex.explore import explorer_data, write_explorer
-from aiindex.pipeline import aggregate_stage
+from aiindex.outputs.explorer import explorer_data, write_explorer
 from aiindex.ranks import rank
-from aiindex.spec import load_yaml
+from aiindex.stages import aggregate_stage
+from aiindex.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -114,7 +114,7 @@ def test_browser_asem_slider_matches_python(asem, tmp_path) -> None:
     st0 = page_state(chromium(page.as_uri(), tmp_path, "--dump-dom"))
     assert pd.Series(st0["ranks"]).reindex(nominal.index).tolist() == nominal.tolist()
     # the downloadable scenario YAML, fed to `aiindex whatif`, gives the browser's ranking
-    from aiindex.scenarios import whatif
+    from aiindex.analysis.scenarios import whatif
 
     scen = tmp_path / "scenario.yaml"
     scen.write_text(st["scenario"])

@@ -9,8 +9,8 @@ import pytest
 
 import aiindex
 from aiindex.cli import main
-from aiindex.defaults import bundled_config, default_config_path
-from aiindex.spec import load_yaml
+from aiindex.data.bundled import bundled_config, default_config_path
+from aiindex.yamlio import load_yaml
 
 PUBLISHED = load_yaml(Path(__file__).resolve().parents[1] / "configs" / "gaiii_published.yaml")
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from aiindex.config import load_config
-from aiindex.defaults import bundled_config, bundled_data_dir
+from aiindex.data.bundled import bundled_config, bundled_data_dir
 from aiindex.pipeline import build_framework
 
 DATA = bundled_data_dir()

@@ -1,4 +1,4 @@
-"""Tests of aiindex.impute (COINr i_mean, i_mean_grp, row-wise and panel imputation)."""
+"""Tests of aiindex.stages.impute (COINr i_mean, i_mean_grp, row-wise and panel imputation)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiindex._stage import MethodChoice, StageContext
 from aiindex.errors import DataError
-from aiindex.impute import apply
+from aiindex.stages.base import MethodChoice, StageContext
+from aiindex.stages.impute import apply
 
 
 class _Node:

@@ -1,4 +1,4 @@
-"""Tests for aiindex.normalize: hand-computed values, degenerate columns, apply()."""
+"""Tests for aiindex.stages.normalize: hand-computed values, degenerate columns, apply()."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aiindex._stage import MethodChoice, StageContext
 from aiindex.errors import MethodError
-from aiindex.normalize import NORMALIZERS, apply
-from aiindex.spec import Framework
+from aiindex.framework import Framework
+from aiindex.stages.base import MethodChoice, StageContext
+from aiindex.stages.normalize import NORMALIZERS, apply
 
 IDX = ["A", "B", "C", "D"]
 

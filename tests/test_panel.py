@@ -1,4 +1,4 @@
-"""Tests of aiindex.panel: multi-year runs (per-year vs pooled bounds), trends, gaps, GII reader."""
+"""Tests of panel runs (aiindex.pipeline.run_panel, aiindex.analysis.trends, aiindex.data.gii): multi-year runs (per-year vs pooled bounds), trends, gaps, GII reader."""
 
 from __future__ import annotations
 
@@ -12,18 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiindex.analysis.trends import gaps, trends
+from aiindex.data.gii import GII_ISO3, GII_PILLARS, read_gii_panel
 from aiindex.errors import ConfigError, DataError
-from aiindex.panel import (
-    GII_ISO3,
-    GII_PILLARS,
-    PanelResult,
-    gaps,
-    plot_gap,
-    read_gii_panel,
-    run_panel,
-    trends,
-)
-from aiindex.spec import Framework
+from aiindex.framework import Framework
+from aiindex.outputs.charts import plot_gap
+from aiindex.pipeline import PanelResult, run_panel
 
 ROOT = Path(__file__).resolve().parents[1]
 GII_CFG = ROOT / "configs" / "gii_panel.yaml"
@@ -87,11 +81,11 @@ def test_plot_gap_lazy_matplotlib_and_backend_unchanged(tmp_path: Path) -> None:
     # call matplotlib.use() (the backend the caller set, here "svg", is unchanged) and never
     # imports pyplot
     code = (
-        "import sys, aiindex.panel\n"
+        "import sys, aiindex.pipeline, aiindex.analysis.trends\n"
         "lazy = 'matplotlib' not in sys.modules\n"
         "import matplotlib; matplotlib.use('svg')\n"
         "import pandas as pd\n"
-        "from aiindex.panel import plot_gap\n"
+        "from aiindex.outputs.charts import plot_gap\n"
         "g = pd.DataFrame({'year': [2020, 2021], 'gap': [1.0, 2.0]})\n"
         f"plot_gap(g, 'A', 'B', path={str(tmp_path / 'g0.png')!r})\n"
         "print(lazy, matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)\n"
@@ -212,17 +206,17 @@ def test_gii_cli(tmp_path: Path, capsys, gii_dir: Path) -> None:
 
 
 def test_cli_plot_uses_trend_gap(tmp_path: Path, monkeypatch, capsys, asem_dir: Path) -> None:
-    import aiindex.plot
+    import aiindex.outputs.charts
     from aiindex.cli import main
 
     calls = []
-    real = aiindex.plot.trend_gap
+    real = aiindex.outputs.charts.trend_gap
 
     def spy(scores, units, **kw):
         calls.append((list(scores.index), list(units), kw["gap"]))
         return real(scores, units, **kw)
 
-    monkeypatch.setattr(aiindex.plot, "trend_gap", spy)
+    monkeypatch.setattr(aiindex.outputs.charts, "trend_gap", spy)
     rc = main(["trends", str(ASEM_CFG), "--gap", "DEU", "FRA", "--years", "2019", "2021",
                "--out", str(tmp_path), "--plot"])
     out = capsys.readouterr().out

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import aiindex
-from aiindex.cli import main, parse_set
+from aiindex.cli import main
+from aiindex.cli._common import parse_set
 
 PREP_OFF = {"denominate": {"method": "none"}, "impute": {"method": "none"},
             "screen": {"method": "none"}, "treat": {"method": "none"}}
@@ -173,7 +174,8 @@ def test_validate_dry_run_finds_bad_values(asem_cfg, tmp_path, capsys):
 
 def test_unknown_parameter_reported_under_its_key(asem_cfg):
     from aiindex.config import resolve_config
-    from aiindex.pipeline import build_framework, check_methods
+    from aiindex.pipeline import build_framework
+    from aiindex.stages import check_methods
 
     cfg = resolve_config(asem_cfg, {"aggregate": {"bogus": 1}})
     probs = check_methods(cfg, build_framework(cfg))
@@ -186,7 +188,7 @@ def test_parameter_of_wrong_type_names_the_stage(asem_cfg):
 
 
 def test_long_table_problems_name_file_rows(tmp_path):
-    from aiindex.spec import Framework
+    from aiindex.framework import Framework
 
     fw = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
     p = tmp_path / "long.csv"
@@ -198,7 +200,7 @@ def test_long_table_problems_name_file_rows(tmp_path):
 
 
 def test_infinite_value_in_dataframe_is_rejected():
-    from aiindex.spec import Framework
+    from aiindex.framework import Framework
 
     fw = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
     df = pd.DataFrame({"uCode": ["A", "B"], "a": [1.0, np.inf], "b": [1.0, 2.0]})
@@ -207,7 +209,7 @@ def test_infinite_value_in_dataframe_is_rejected():
 
 
 def test_run_honours_pooled_bounds_on_panel_data(gii_dir):
-    from aiindex.panel import run_panel
+    from aiindex.pipeline import run_panel
 
     cfg = Path(__file__).resolve().parents[1] / "configs" / "gii_panel.yaml"
     res = aiindex.run(cfg)

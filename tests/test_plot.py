@@ -1,4 +1,4 @@
-"""Charts (aiindex.plot): every chart on ASEM and on synthetic data, with content checks."""
+"""Charts (aiindex.outputs.charts): every chart on ASEM and on synthetic data, with content checks."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("matplotlib")
 
 import aiindex  # noqa: E402
-from aiindex import plot  # noqa: E402
 from aiindex.errors import AIIndexError, ConfigError, DataError  # noqa: E402
+from aiindex.outputs import charts as plot  # noqa: E402
 
 
 def synthetic_config() -> dict:
@@ -50,7 +50,7 @@ def _ytick_text(fig) -> list[str]:
 
 
 def test_import_aiindex_does_not_import_matplotlib() -> None:
-    code = "import sys, aiindex, aiindex.plot, aiindex.report; print('matplotlib' in sys.modules)"
+    code = "import sys, aiindex, aiindex.outputs.charts, aiindex.outputs.report; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -344,8 +344,8 @@ def test_default_correlations_and_rank_intervals(default) -> None:
     parents = fw.level_codes(2)
     expected = default.stages["aggregated"].corr().loc[fw.metrics, parents].to_numpy()
     assert np.allclose(arr, expected, equal_nan=True)
-    from aiindex.defaults import default_config_path
-    from aiindex.uncertainty import uncertainty
+    from aiindex.analysis.uncertainty import uncertainty
+    from aiindex.data.bundled import default_config_path
 
     unc = uncertainty(default_config_path(), n=64, seed=3)
     fig = plot.plot_rank_intervals(unc, names=default.names)

@@ -1,4 +1,4 @@
-"""HTML report and the report/export/explore commands (aiindex.report)."""
+"""HTML report and the report/export/explore commands (aiindex.outputs.report)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ pytest.importorskip("matplotlib")
 
 import aiindex  # noqa: E402
 from aiindex.cli import main  # noqa: E402
-from aiindex.report import report_html, write_report  # noqa: E402
+from aiindex.outputs.report import report_html, write_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -97,7 +97,7 @@ def test_report_includes_configured_uncertainty_and_sensitivity(tmp_path):
     from pathlib import Path
 
     import aiindex
-    from aiindex.report import write_report
+    from aiindex.outputs.report import write_report
 
     cfg = Path(__file__).resolve().parents[1] / "configs" / "asem_uncertainty.yaml"
     res = aiindex.run(cfg, overrides={"uncertainty": {"n": 200}, "sensitivity": {"n": 64}})
@@ -110,7 +110,7 @@ def test_report_includes_configured_uncertainty_and_sensitivity(tmp_path):
 
 
 def test_report_has_audit_section(asem) -> None:
-    from aiindex.audit import alpha_by_group
+    from aiindex.analysis.audit import alpha_by_group
 
     text = report_html(asem, charts=False)
     assert "<h2 id='audit'>" in text and "alpha-table" in text and "pca-table" in text
@@ -123,8 +123,9 @@ def test_report_trends_and_gap_on_gii_panel(tmp_path) -> None:
     """Multi-year section: trends and the Switzerland - United States gap on the GII panel."""
     from pathlib import Path
 
+    from aiindex.analysis.trends import gaps
     from aiindex.cli import main
-    from aiindex.panel import gaps, run_panel
+    from aiindex.pipeline import run_panel
     from conftest import shared_path
 
     shared_path("gii")
@@ -140,7 +141,7 @@ def test_report_trends_and_gap_on_gii_panel(tmp_path) -> None:
 
 # ------------------------------------------------------------------ the bundled default (GAIII)
 def test_cagr_shown_as_percent() -> None:
-    from aiindex.report import _cagr_as_percent
+    from aiindex.outputs.report import _cagr_as_percent
 
     tr = pd.DataFrame({"change": [1.0], "cagr": [0.0213]}, index=["USA"])
     out = _cagr_as_percent(tr)
@@ -174,7 +175,7 @@ def test_default_report_content(default_page) -> None:
         assert d in text
     import html
 
-    from aiindex.spec import load_yaml
+    from aiindex.yamlio import load_yaml
 
     pre = text.split("<pre id='config-yaml'>", 1)[1].split("</pre>", 1)[0]
     cfg = load_yaml(html.unescape(pre))
@@ -208,7 +209,7 @@ def test_cli_without_config_uses_bundled_default(tmp_path) -> None:
 
 
 def test_missing_matplotlib_gives_install_hint(monkeypatch) -> None:
-    from aiindex import report
+    from aiindex.outputs import report
 
     def boom(*a, **k):
         raise ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib")

@@ -1,4 +1,4 @@
-"""Tests of what-if scenarios, leave-one-out and decomposition (aiindex.scenarios)."""
+"""Tests of what-if scenarios, leave-one-out and decomposition (aiindex.analysis.scenarios)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiindex.analysis.scenarios import decompose, leave_one_out, run_scenario, whatif
 from aiindex.errors import ConfigError, MethodError
-from aiindex.scenarios import decompose, leave_one_out, run_scenario, whatif
 
 ROOT = Path(__file__).resolve().parents[1]
 ASEM = ROOT / "configs" / "asem.yaml"
@@ -151,9 +151,9 @@ def test_scenario_weights_and_drop_on_a_config_with_a_weights_section():
     import numpy as np
 
     import aiindex
-    from aiindex.defaults import default_config_path
-    from aiindex.pipeline import aggregate_stage
-    from aiindex.scenarios import leave_one_out, run_scenario, whatif
+    from aiindex.analysis.scenarios import leave_one_out, run_scenario, whatif
+    from aiindex.data.bundled import default_config_path
+    from aiindex.stages import aggregate_stage
 
     cfg = default_config_path()
     base = aiindex.run(cfg)

@@ -1,4 +1,4 @@
-"""Tests of aiindex.screen (COINr Screen: byNA / byzeros / byNAandzeros, Force)."""
+"""Tests of aiindex.stages.screen (COINr Screen: byNA / byzeros / byNAandzeros, Force)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aiindex._stage import MethodChoice, StageContext
 from aiindex.errors import DataError, MethodError
-from aiindex.screen import apply, availability_table
+from aiindex.stages.base import MethodChoice, StageContext
+from aiindex.stages.screen import apply, availability_table
 
 U = pd.Index(["A", "B", "C", "D"], name="uCode")
 X = pd.DataFrame(

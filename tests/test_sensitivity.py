@@ -1,4 +1,4 @@
-"""Tests of the Sobol' sensitivity analysis (aiindex.sensitivity)."""
+"""Tests of the Sobol' sensitivity analysis (aiindex.analysis.sensitivity)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from aiindex.analysis.sensitivity import sensitivity, sobol
+from aiindex.analysis.uncertainty import Engine
 from aiindex.errors import ConfigError
-from aiindex.sensitivity import sensitivity, sobol
-from aiindex.uncertainty import Engine
 
 ASEM_UA = Path(__file__).resolve().parents[1] / "configs" / "asem_uncertainty.yaml"
 

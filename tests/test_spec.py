@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiindex.errors import ConfigError, ValidationError
-from aiindex.spec import Framework, Node, load_yaml
+from aiindex.framework import Framework, Node
+from aiindex.yamlio import load_yaml
 
 TREE = {
     "code": "Index",

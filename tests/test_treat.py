@@ -1,4 +1,4 @@
-"""Tests of aiindex.treat (COINr's winsorise / log_CT rule), incl. the ASEM treatment count."""
+"""Tests of aiindex.stages.treat (COINr's winsorise / log_CT rule), incl. the ASEM treatment count."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiindex._stage import MethodChoice, StageContext
 from aiindex.errors import MethodError
+from aiindex.stages.base import MethodChoice, StageContext
+from aiindex.stages.treat import TREATMENTS, apply, check_skew_kurt, winsorise, winsorise_values
 from aiindex.stats import kurtosis, skewness
-from aiindex.treat import TREATMENTS, apply, check_skew_kurt, winsorise, winsorise_values
 
 
 def _s(vals: list[float], name: str = "m") -> pd.Series:
@@ -231,7 +231,7 @@ def test_outlier_gets_treated(xs: np.ndarray, winmax: int) -> None:
 
 
 def _asem_treated(asem_dir: Path) -> pd.DataFrame:
-    from aiindex import denominate, impute
+    from aiindex.stages import denominate, impute
 
     raw = pd.read_csv(asem_dir / "iData.csv").set_index("uCode").sort_index()
     meta = pd.read_csv(asem_dir / "iMeta.csv")

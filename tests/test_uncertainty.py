@@ -1,4 +1,4 @@
-"""Tests of the vectorised uncertainty engine (aiindex.uncertainty)."""
+"""Tests of the vectorised uncertainty engine (aiindex.analysis.uncertainty)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiindex.analysis.uncertainty import Engine, evaluate_design, rank_statistics, uncertainty
 from aiindex.config import resolve_config
 from aiindex.errors import ConfigError, MethodError
 from aiindex.pipeline import build_framework, load_dataset, run_dataset
-from aiindex.uncertainty import Engine, evaluate_design, rank_statistics, uncertainty
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 ASEM_UA = ROOT / "configs" / "asem_uncertainty.yaml"
@@ -302,8 +302,8 @@ def test_cli_uncertainty(tmp_path, asem_dir, capsys):
 def test_tier_probabilities_on_the_default_index():
     """The bundled default configures tiers: probabilities per unit sum to 1, nominal tiers match."""
     import aiindex
-    from aiindex.defaults import default_config_path
-    from aiindex.uncertainty import uncertainty
+    from aiindex.analysis.uncertainty import uncertainty
+    from aiindex.data.bundled import default_config_path
 
     res = uncertainty(default_config_path(), n=300, seed=5)
     tp = res.tier_probabilities
@@ -357,7 +357,7 @@ def test_tier_probabilities_compare_with_base_tiers_when_rules_exist():
 
 # ------------------------------------------------------------------ memory bound
 def test_keep_scores_default_is_bounded(monkeypatch):
-    import aiindex.uncertainty as unc
+    import aiindex.analysis.uncertainty as unc
 
     eng = Engine(toy_config(ALL_FACTORS), data=TOY_DATA)
     small = uncertainty(None, engine=eng, n=40, seed=3)  # 40 x 5 = 200 cells: kept
@@ -380,7 +380,7 @@ def test_keep_scores_default_is_bounded(monkeypatch):
 
 
 def test_cli_keeps_scores_only_with_out(tmp_path, monkeypatch, capsys):
-    import aiindex.uncertainty as unc
+    import aiindex.analysis.uncertainty as unc
     from aiindex.cli import main
 
     seen = []

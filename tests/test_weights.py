@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from aiindex import run
+from aiindex.analysis.importance import importance
 from aiindex.errors import ConfigError, MethodError
-from aiindex.spec import Framework, Node
+from aiindex.framework import Framework, Node
 from aiindex.weights import (
     SAATY_RI,
     WEIGHTERS,
@@ -21,7 +22,6 @@ from aiindex.weights import (
     apply_weights_config,
     benefit_of_the_doubt,
     effective_weights_table,
-    importance,
     varimax,
 )
 

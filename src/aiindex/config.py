@@ -35,18 +35,19 @@ from __future__ import annotations
 import contextvars
 import copy
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydValidationError
 
-from ._stage import MethodChoice
 from .errors import ConfigError, Problem, ValidationError
-from .spec import load_yaml
+from .yamlio import load_yaml
 
 __all__ = [
     "Config",
+    "MethodChoice",
     "StageSection",
     "DataSection",
     "load_config",
@@ -67,6 +68,27 @@ STAGE_OPTIONS: dict[str, tuple[str, ...]] = {
     "normalize": ("pooled",),
     "aggregate": ("min_share",),
 }
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    """A resolved method for one metric (or node) in one stage.
+
+    Parameters
+    ----------
+    method
+        Registered method name (``"none"`` skips the stage for that metric).
+    params
+        Keyword parameters for the method.
+    """
+
+    method: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A hashable key (method + repr of params), used to batch metrics with equal choices."""
+        return self.method, tuple(sorted((k, repr(v)) for k, v in self.params.items()))
+
 
 
 class StageSection(BaseModel):

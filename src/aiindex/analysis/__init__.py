@@ -1,0 +1,16 @@
+"""Analysis of an index: what-if, uncertainty, sensitivity, audit, trends, calibration.
+
+Each module is imported on its own (several need scipy):
+
+* :mod:`aiindex.analysis.scenarios`: what-if overlays, leave-one-out, decomposition;
+* :mod:`aiindex.analysis.uncertainty`: the Monte Carlo engine over methodological choices;
+* :mod:`aiindex.analysis.sensitivity`: Sobol' first- and total-order indices;
+* :mod:`aiindex.analysis.audit`: correlations, Cronbach's alpha, PCA, unit profiles;
+* :mod:`aiindex.analysis.trends`: trends and gaps over a panel run;
+* :mod:`aiindex.analysis.calibrate`: weights that reproduce published scores;
+* :mod:`aiindex.analysis.importance`: nominal weight against measured importance.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,109 @@
+"""What the commands share: the CONFIG argument, ``--data``/``--set``/``--out``, running a
+config from the arguments and printing a table."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AIIndexError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..pipeline import Result
+
+__all__ = ["parse_set", "add_config_arguments", "run_from_args", "fmt_table",
+           "resolve_config_arg", "config_from_args", "CONFIG_HELP"]
+
+#: help of the CONFIG positional (optional in every command)
+CONFIG_HELP = ("config YAML file, or the name of a bundled config (default: the bundled "
+               "Global AI Innovation Index reconstruction)")
+
+
+def parse_set(items: Sequence[str] | None) -> dict[str, Any]:
+    """Turn ``["normalize.method=zscore", "aggregate.min_share=0.5"]`` into a nested mapping.
+
+    Values are parsed as YAML scalars (numbers, booleans, lists), so ``a.b=[1, 2]`` works.
+    """
+    from ..yamlio import load_yaml
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise AIIndexError(f"--set expects KEY=VALUE, got {item!r}")
+        key, val = item.split("=", 1)
+        parsed = load_yaml(val + "\n") if val.strip() else None
+        cur = out
+        parts = key.strip().split(".")
+        for p in parts[:-1]:
+            cur = cur.setdefault(p, {})
+        cur[parts[-1]] = parsed
+    return out
+
+
+def add_config_arguments(p: argparse.ArgumentParser, *, overrides: bool = True,
+                         out_help: str | None = None, out_default: str | None = None) -> None:
+    """Add the arguments every config-running command shares.
+
+    Parameters
+    ----------
+    p
+        The command's parser.
+    overrides
+        Add ``--set KEY=VALUE`` (repeatable; read with :func:`parse_set`).
+    out_help, out_default
+        Add ``--out`` with this help and default when ``out_help`` is given.
+    """
+    p.add_argument("config", nargs="?", default=None, metavar="CONFIG", help=CONFIG_HELP)
+    p.add_argument("--data", default=None, metavar="FILE",
+                   help="data file (CSV or Excel) replacing the config's data")
+    if overrides:
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a config key, e.g. --set normalize.method=zscore "
+                            "(repeatable)")
+    if out_help is not None:
+        p.add_argument("--out", default=out_default, metavar="PATH", help=out_help)
+
+
+def resolve_config_arg(path: str | None) -> str | Path:
+    """A CONFIG argument: a file path, the name of a bundled config, or ``None`` (the default)."""
+    from ..data.bundled import BUNDLED_CONFIGS, bundled_config, default_config_path
+
+    if path is None:
+        return default_config_path()
+    if path in BUNDLED_CONFIGS and not Path(path).exists():
+        return bundled_config(path)
+    return path
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    """The CONFIG argument with its ``--set`` overrides applied (a path when there are none)."""
+    path = resolve_config_arg(args.config)
+    sets = parse_set(getattr(args, "set", None))
+    if not sets:
+        return path
+    from ..config import resolve_config
+
+    return resolve_config(path, sets)
+
+
+def run_from_args(args: argparse.Namespace) -> Result:
+    """Run ``args.config`` (default: the bundled example) with ``args.data`` and ``--set``."""
+    from ..pipeline import run
+
+    return run(resolve_config_arg(args.config), data=args.data,
+               overrides=parse_set(getattr(args, "set", None)))
+
+
+def fmt_table(df: pd.DataFrame, decimals: int = 2, max_rows: int | None = None) -> str:
+    """A DataFrame as plain text with ``decimals`` decimals (first ``max_rows`` rows)."""
+    import pandas as pd
+
+    d = df if max_rows is None else df.head(max_rows)
+    with pd.option_context("display.max_rows", None, "display.max_columns", None,
+                           "display.width", 200, "display.float_format",
+                           lambda v: f"{v:.{decimals}f}"):
+        return d.to_string()

@@ -1,0 +1,33 @@
+"""``aiindex audit [CONFIG]``: correlations, Cronbach's alpha, PCA and flagged pairs."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_config_arguments, run_from_args
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex audit``."""
+    add_config_arguments(p, out_help="folder for audit_*.csv")
+    p.add_argument("--method", choices=["pearson", "spearman", "kendall"], default="pearson",
+                   help="correlation coefficient (default pearson)")
+    p.add_argument("--threshold", type=float, default=0.9,
+                   help="flag sibling pairs correlated above this (default 0.9)")
+    p.add_argument("--neg-tol", type=float, default=0.1,
+                   help="flag negative correlations only below -NEG_TOL (default 0.1)")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the audit and print its summary."""
+    from ..analysis.audit import audit
+
+    res = run_from_args(args)
+    rep = audit(res, method=args.method, threshold=args.threshold, neg_tol=args.neg_tol)
+    print(f"Audit of {res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} "
+          f"metrics" + (f", year {res.year}" if res.year is not None else ""))
+    print(rep.summary())
+    if args.out:
+        paths = rep.to_csv(args.out)
+        print(f"\nwrote {len(paths)} files to {args.out}")
+    return 0

@@ -1,0 +1,32 @@
+"""``aiindex export [CONFIG] --xlsx FILE [--csv DIR]``: every stage to Excel and/or CSV."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import AIIndexError
+from ._common import add_config_arguments, run_from_args
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex export``."""
+    add_config_arguments(p)
+    p.add_argument("--xlsx", metavar="FILE.xlsx", help="output Excel workbook")
+    p.add_argument("--csv", metavar="DIR", help="also write CSV files to this folder")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the config and export it."""
+    if not (args.xlsx or args.csv):
+        raise AIIndexError("export: give --xlsx FILE and/or --csv FOLDER")
+    res = run_from_args(args)
+    written = []
+    if args.xlsx:
+        from ..outputs.excel import to_excel
+
+        written.append(to_excel(res, args.xlsx))
+    if args.csv:
+        written.extend(res.to_csv(args.csv))
+    print("wrote " + ", ".join(str(p) for p in written[:3])
+          + (f" (+{len(written) - 3} more)" if len(written) > 3 else ""))
+    return 0

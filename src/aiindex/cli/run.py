@@ -1,0 +1,46 @@
+"""``aiindex run [CONFIG]``: run an index, print the ranked table, optionally write CSVs."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_config_arguments, fmt_table, run_from_args
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex run``."""
+    add_config_arguments(p, out_help="folder for scores.csv, ranks.csv and one CSV per stage")
+    p.add_argument("--top", type=_positive_int, default=None, metavar="N",
+                   help="print only the first N rows (N >= 1)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {n}")
+    return n
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the config and print the ranked table."""
+    res = run_from_args(args)
+    print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
+          + (f", year {res.year}" if res.year is not None else ""))
+    print(fmt_table(res.table(), max_rows=args.top))
+    years = res.info.get("panel_years") or []
+    if len(years) > 1:
+        pooled = " (normalisation bounds pooled over all years)" if \
+            res.config.normalize.option("pooled", False) else ""
+        print(f"\npanel data ({years[0]}-{years[-1]}): showing {res.year}{pooled}; "
+              "`aiindex trends CONFIG` runs every year")
+    note = (res.config.output or {}).get("note") if res.config.output else None
+    if note:
+        print()
+        print(str(note).strip())
+    if args.out:
+        paths = res.to_csv(args.out)
+        print(f"\nwrote {len(paths)} files to {args.out}")
+    return 0

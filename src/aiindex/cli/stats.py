@@ -1,0 +1,38 @@
+"""``aiindex stats [CONFIG] [--stage S]``: per-metric statistics and per-unit availability."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import AIIndexError
+from ._common import add_config_arguments, fmt_table, run_from_args
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex stats``."""
+    add_config_arguments(p, out_help="folder for the CSV tables")
+    p.add_argument("--stage", default="raw",
+                   help="stage table to describe: raw, denominated, imputed, screened, treated, "
+                        "normalized or aggregated (default: raw)")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Print the statistics of one stage table."""
+    from ..stats import metric_stats, unit_availability
+
+    res = run_from_args(args)
+    if args.stage not in res.stages:
+        raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")
+    X = res.stages[args.stage][res.framework.metrics]
+    ms, ua = metric_stats(X), unit_availability(X)
+    print(f"metric statistics of stage {args.stage!r} ({X.shape[0]} units x {X.shape[1]} metrics)")
+    print(fmt_table(ms, decimals=3))
+    low = ua.sort_values("availability").head(10)
+    print("\nlowest data availability by unit")
+    print(fmt_table(low, decimals=3))
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        ms.to_csv(Path(args.out) / f"metric_stats_{args.stage}.csv")
+        ua.to_csv(Path(args.out) / f"unit_availability_{args.stage}.csv")
+    return 0

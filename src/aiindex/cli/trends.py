@@ -1,0 +1,62 @@
+"""``aiindex trends [CONFIG]``: run a config over a panel; trends, rank changes and gaps."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import add_config_arguments, config_from_args, fmt_table
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex trends``."""
+    add_config_arguments(p, out_help="folder for panel_*.csv, trends.csv, gap_A_B.csv")
+    p.add_argument("--years", type=int, nargs="+", help="years to run (default: all)")
+    p.add_argument("--bounds", choices=["per_year", "pooled"], default=None,
+                   help="normalisation bounds (default: config normalize.pooled, else per_year)")
+    p.add_argument("--pool", choices=["all", "selected"], default="all",
+                   help="pooled bounds over all years of the data (default) or only --years")
+    p.add_argument("--gap", nargs=2, metavar=("A", "B"), help="score gap A − B by year")
+    p.add_argument("--node", help="node to follow (default: the index)")
+    p.add_argument("--top", type=int, default=None, help="print only the first N rows")
+    p.add_argument("--plot", action="store_true",
+                   help="with --gap and --out: save a PNG chart (scores and gap over the years)")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run every year, print the trends (and a gap), write CSVs."""
+    from ..analysis.trends import gaps, trends
+    from ..pipeline import run_panel
+
+    pr = run_panel(config_from_args(args), years=args.years, bounds=args.bounds, data=args.data,
+                   pool=args.pool)
+    node = args.node
+    tr = trends(pr, node)
+    pooled = (f" over {pr.pooled_years[0]}-{pr.pooled_years[-1]} ({len(pr.pooled_years)} years)"
+              if pr.pooled_years else "")
+    print(f"{pr.config.name}: years {pr.years[0]}-{pr.years[-1]} ({len(pr.years)}), "
+          f"bounds {pr.bounds}{pooled}, node {pr._node(node)}")
+    print(fmt_table(tr.sort_values("change", ascending=False), max_rows=args.top))
+    g = None
+    if args.gap:
+        a, b = args.gap
+        g = gaps(pr, a, b, node)
+        print(f"\nGap {a} − {b}:")
+        print(fmt_table(g))
+    if args.out:
+        d = Path(args.out)
+        paths = pr.to_csv(d)
+        tr.to_csv(d / "trends.csv", float_format="%.10g")
+        paths.append(d / "trends.csv")
+        if g is not None:
+            p = d / f"gap_{args.gap[0]}_{args.gap[1]}.csv"
+            g.to_csv(p, index=False, float_format="%.10g")
+            paths.append(p)
+            if args.plot:
+                from ..outputs.charts import panel_gap_chart
+
+                p = d / f"gap_{args.gap[0]}_{args.gap[1]}.png"
+                panel_gap_chart(pr, args.gap[0], args.gap[1], node, p)
+                paths.append(p)
+        print(f"\nwrote {len(paths)} files to {d}")
+    return 0

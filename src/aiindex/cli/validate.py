@@ -1,0 +1,31 @@
+"""``aiindex validate [CONFIG]``: list every problem of a config and its data at once.
+
+Exit code 0 when valid, 1 when problems were found (each listed), 2 when the check itself could
+not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_config_arguments, resolve_config_arg
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex validate``."""
+    add_config_arguments(p, overrides=False)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Validate and print the problems."""
+    from ..pipeline import validate
+
+    config = resolve_config_arg(args.config)
+    problems = validate(config, data=args.data)
+    if not problems:
+        print(f"OK: {config} is valid")
+        return 0
+    print(f"{len(problems)} problem(s) in {config}:")
+    for i, p in enumerate(problems, 1):
+        print(f"  {i}. {p}")
+    return 1

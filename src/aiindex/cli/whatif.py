@@ -1,0 +1,44 @@
+"""``aiindex whatif [CONFIG] SCENARIO.yaml [...]``: what-if scenarios against the base index.
+
+With one path, it is the scenario and the bundled default is the config; with several, the
+first is the config (write ``default`` to use the bundled default with several scenarios).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import add_config_arguments, config_from_args, fmt_table
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``aiindex whatif``."""
+    add_config_arguments(p, out_help="folder for whatif.csv")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml",
+                   help="scenario files (YAML overlays: weights, drop, add, stage sections)")
+    p.add_argument("--top", type=int, default=10, help="movers printed per scenario")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the scenarios, print the biggest movers, write CSVs."""
+    from ..analysis.scenarios import whatif
+
+    table = whatif(config_from_args(args), args.scenarios, data=args.data)
+    for name, g in table.groupby("scenario", sort=False):
+        if name == "base":
+            continue
+        ch = g["rank_change"].astype("Float64")
+        print(f"scenario {name}: mean |rank change| {float(ch.abs().mean()):.2f}, "
+              f"{int((ch != 0).sum())} unit(s) moved")
+        g2 = g.assign(abs_change=ch.abs()).sort_values("abs_change", ascending=False)
+        cols = ["uCode", "base_rank", "rank", "rank_change", "score"] + (
+            ["base_tier", "tier", "tier_change"] if "tier" in g else [])
+        print(fmt_table(g2[cols].head(args.top).set_index("uCode"), decimals=2))
+        print()
+    if args.out:
+        d = Path(args.out)
+        d.mkdir(parents=True, exist_ok=True)
+        table.to_csv(d / "whatif.csv", index=False, float_format="%.17g")
+        print(f"wrote {d / 'whatif.csv'}")
+    return 0

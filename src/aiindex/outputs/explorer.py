@@ -1,0 +1,205 @@
+"""Interactive weight explorer: one self-contained HTML page (vanilla JavaScript, no CDN).
+
+:func:`write_explorer` embeds the **normalised** metrics of a result, the framework and the
+aggregation settings in the page. A slider per first-level dimension (and, in collapsible
+sections, per node below) sets the raw weight of that node (kept to 4 significant digits); the page then recomputes every
+aggregate bottom-up exactly as :func:`aiindex.aggregate.aggregate_tree` does:
+
+* weights are relative among siblings and **renormalised over the children a unit has data for**;
+* a unit whose share of available children is below the node's ``min_share`` gets no score;
+* aggregators: ``arithmetic`` (weighted mean), ``geometric``, ``harmonic`` and ``power`` (with
+  its ``p``) are computed in the page; any other method is computed as ``arithmetic`` and the
+  page says so;
+* ranks: 1 = best, ties share the minimum rank (as :func:`aiindex.ranks.rank`).
+
+Tiers in the page: with ``thresholds`` (fixed score bands) or ``sizes`` (fixed tier sizes) the
+same rule is applied to the recomputed index (of the section's ``node``), followed by the
+section's ``rules`` (``min_gap``, ``dimension_ranks``, ``contiguous``, ``max_tier``) exactly as
+:func:`aiindex.tiers.refine_tiers` applies them (dimension ranks from the recomputed
+first-level dimensions), so the page's tiers equal :func:`aiindex.tiers.apply_tiers_config` for
+the same weights. Data-driven methods (``jenks``, ``quantiles``, ...)
+are **not** re-fitted in the browser: the page shows each unit's tier at the nominal weights and
+says so. The page also shows every unit's rank change against the nominal weights and can
+download the current weights as a YAML scenario for ``aiindex whatif`` (top-level ``weights:``
+mapping node code → raw weight, every non-root node listed).
+
+Test hook: opening the page with ``#weights=Conn:2,Sust:0.5`` moves those sliders on load (value
++ ``input`` event, as a user would) and the resulting state is written as JSON into the hidden
+element ``#state`` (``weights``, ``ranks``, ``scores``, ``tiers`` per unit).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._io import write_text_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import Result
+
+__all__ = ["write_explorer", "explorer_html", "explorer_data", "BROWSER_AGGREGATORS",
+           "BROWSER_TIER_RULES"]
+
+#: aggregators the page computes itself; others fall back to arithmetic (with a note)
+BROWSER_AGGREGATORS = ("arithmetic", "geometric", "harmonic", "power")
+
+
+def _num(v: Any) -> float | None:
+    f = float(v)
+    return None if math.isnan(f) else f
+
+
+#: tier rules (:func:`aiindex.tiers.refine_tiers`) the page applies itself
+BROWSER_TIER_RULES = ("min_gap", "dimension_ranks", "contiguous", "max_tier")
+
+
+def _tier_payload(result: Result) -> tuple[dict[str, Any] | None, str]:
+    """How the page computes tiers (``None``: no tiers) and the note shown beside the sliders.
+
+    Read from the config's ``tiers`` section, as :func:`aiindex.tiers.apply_tiers_config` does:
+    ``thresholds`` and ``sizes`` (plus any ``rules`` of :data:`BROWSER_TIER_RULES`) are
+    recomputed in the page; other methods are shown at the nominal weights (``"nominal"``).
+    """
+    if result.tiers is None:
+        return None, "No tiers configured."
+    from ..tiers import TIERERS
+    from ..tiers.section import _SECTION_KEYS
+
+    sec = dict(result.config.tiers or {})
+    tm = str(sec.get("method", "jenks"))
+    tm = TIERERS.canonical(tm) if tm in TIERERS else tm
+    params = {k: v for k, v in sec.items() if k not in _SECTION_KEYS}
+    rules = [dict(r) for r in (sec.get("rules") or [])]
+    fw = result.framework
+    node = str(sec.get("node", fw.root))
+    unknown = [str(r.get("type")) for r in rules if r.get("type") not in BROWSER_TIER_RULES]
+    if tm == "thresholds":
+        tiers: dict[str, Any] = {"method": "thresholds",
+                                 "breaks": [float(b) for b in params["breaks"]],
+                                 "closed": params.get("closed", "left")}
+        note = ("Tiers: fixed score bands " + ", ".join(f"{b:g}" for b in tiers["breaks"])
+                + " applied to the recomputed index")
+    elif tm == "sizes":
+        tiers = {"method": "sizes", "sizes": [int(s) for s in params["sizes"]],
+                 "ties": params.get("ties", "split")}
+        note = "Tiers: fixed tier sizes " + str(tiers["sizes"]) + " applied to the recomputed index"
+    else:
+        tiers = None
+        note = ""
+    if tiers is None or unknown:
+        what = tm if tiers is None else "rule(s) " + ", ".join(unknown)
+        return {"method": "nominal"}, (
+            f"Tiers ({what or 'configured method'}) are fitted to the data and are not "
+            "re-fitted in this page: the tier column shows each unit's tier at the nominal "
+            "weights.")
+    tiers["node"] = node
+    tiers["rules"] = rules
+    if rules:
+        parts = []
+        for r in rules:
+            if r["type"] == "min_gap":
+                parts.append(f"no tier boundary inside a gap smaller than {float(r['gap']):g} "
+                             "points (" + ("the lower unit joins the upper tier"
+                                           if r.get("direction", "up") == "up" else
+                                           "the upper unit joins the lower tier") + ")")
+            elif r["type"] == "dimension_ranks":
+                parts.append(f"top {int(r['top'])} on at least {int(r['min_count'])} dimensions "
+                             f"→ at least tier {int(r['tier'])}")
+            elif r["type"] == "contiguous":
+                parts.append("tiers kept contiguous in score order")
+            else:
+                parts.append(f"no tier below {int(r['tier'])}")
+        note += ", then the rules: " + "; ".join(parts)
+    return tiers, note + " (as aiindex.tiers computes them)."
+
+
+def explorer_data(result: Result) -> dict[str, Any]:
+    """The JSON payload embedded in the explorer page."""
+    from ..stages import AGGREGATORS, stage_choices
+    from ..stages import stage_option as _option
+
+    fw = result.framework
+    cfg = result.config
+    X = result.stages["normalized"].reindex(columns=fw.metrics)
+    arr = X.to_numpy(dtype=float)
+    data = [[None if np.isnan(v) else float(v) for v in row] for row in arr]
+    choices = stage_choices(cfg, fw, "aggregate")
+    method, power, min_share, fallback = {}, {}, {}, []
+    for a in fw.aggregates:
+        ch = choices[a]
+        name = AGGREGATORS.canonical(ch.method) if ch.method in AGGREGATORS else ch.method
+        if name not in BROWSER_AGGREGATORS:
+            fallback.append(f"{a} ({name})")
+            name = "arithmetic"
+        method[a] = name
+        power[a] = float(ch.params.get("p", 1.0))
+        min_share[a] = float(_option(cfg, "aggregate", "min_share", a, fw.nodes[a].level, 0.0))
+    names = result.names if result.names is not None else {}
+    units = [{"code": str(u), "name": str(names.get(u, u)) if len(names) else str(u)}
+             for u in X.index]
+    tiers, note = _tier_payload(result)
+    nominal_tiers: dict[str, int | None] = {}
+    if result.tiers is not None:
+        nominal_tiers = {str(k): (None if v is None or v is np.nan or str(v) == "<NA>"
+                                  else int(v)) for k, v in result.tiers.items()}
+    mnote = "Aggregation: " + ", ".join(sorted(set(method.values()))) + " (as configured)."
+    if fallback:
+        mnote += (" Not available in the page, computed as arithmetic here: "
+                  + ", ".join(fallback) + ".")
+    return {
+        "title": cfg.name,
+        "root": fw.root,
+        "nodes": list(fw.nodes),
+        "names": {c: (n.name or c) for c, n in fw.nodes.items()},
+        "parent": {c: n.parent for c, n in fw.nodes.items()},
+        "children": {c: fw.children(c) for c in fw.nodes},
+        "weights": {c: float(n.weight) for c, n in fw.nodes.items()},
+        "aggregates": list(fw.aggregates),
+        "metrics": list(fw.metrics),
+        "method": method,
+        "power": power,
+        "min_share": min_share,
+        "units": units,
+        "data": data,
+        "tiers": tiers,
+        "nominal_tiers": nominal_tiers,
+        "tier_note": note,
+        "method_note": mnote,
+        "nominal_ranks": {str(k): (None if v is None or str(v) == "<NA>" else int(v))
+                          for k, v in result.ranks[fw.root].items()},
+    }
+
+
+def explorer_html(result: Result) -> str:
+    """The explorer page as one HTML string."""
+    tpl = resources.files("aiindex.outputs").joinpath("templates/explorer.html").read_text("utf-8")
+    payload = json.dumps(explorer_data(result), allow_nan=False, separators=(",", ":"))
+    payload = payload.replace("</", "<\\/")  # never close the script element early
+    return (tpl.replace("__TITLE__", html.escape(result.config.name))
+               .replace("__VERSION__", html.escape(result.version))
+               .replace("__DATA__", payload))
+
+
+def write_explorer(result: Result, path: str | Path) -> Path:
+    """Write the interactive weight explorer of ``result`` to ``path`` (one HTML file).
+
+    Parameters
+    ----------
+    result
+        A :class:`~aiindex.pipeline.Result`.
+    path
+        Output ``.html`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return write_text_atomic(path, explorer_html(result))

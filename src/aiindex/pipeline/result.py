@@ -1,0 +1,180 @@
+"""The result of a run: every stage table, scores, ranks, tiers, logs and the config."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._version import __version__
+from ..config import Config
+from ..errors import ConfigError
+from ..framework import Framework
+from ..ranks import rank, rank_within
+from ..yamlio import dump_yaml
+
+__all__ = ["Result", "STAGE_TABLES"]
+
+#: stage → name of its output table in ``Result.stages``
+STAGE_TABLES = {
+    "denominate": "denominated",
+    "impute": "imputed",
+    "screen": "screened",
+    "treat": "treated",
+    "normalize": "normalized",
+    "aggregate": "aggregated",
+}
+
+
+def _version() -> str:
+    return __version__
+
+
+@dataclass
+class Result:
+    """Everything a run produced.
+
+    Attributes
+    ----------
+    stages : dict[str, DataFrame]
+        raw, denominated, imputed, screened, treated, normalized, aggregated (units × codes).
+    scores : DataFrame
+        Units × aggregate nodes (root included), framework order.
+    ranks : DataFrame
+        Ranks of ``scores`` (1 = best, min ties, ``Int64``).
+    tiers : Series or None
+        Tier per unit (1 = top) when the config has a ``tiers`` section.
+    logs, info : dict
+        Per-stage tidy logs (e.g. every imputed cell) and summaries (e.g. treatment table).
+    config : Config
+        The resolved config.
+    framework : Framework
+        The framework actually used (with fitted weights, when a weights scheme ran).
+    version : str
+        aiindex version that produced the result.
+    """
+
+    config: Config
+    framework: Framework
+    stages: dict[str, pd.DataFrame]
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    logs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    tiers: pd.Series | None = None
+    names: pd.Series | None = None
+    groups: pd.DataFrame | None = None
+    year: int | None = None
+    version: str = field(default_factory=_version)
+
+    @property
+    def index(self) -> pd.Series:
+        """Scores of the root node."""
+        return self.scores[self.framework.root]
+
+    @property
+    def effective_weights(self) -> pd.Series:
+        """Effective weight of every node in the index."""
+        return self.framework.effective_weights()
+
+    def group_ranks(self, group: str) -> pd.DataFrame:
+        """Ranks of ``scores`` within the unit groups of column ``group`` (e.g. an income group).
+
+        Raises
+        ------
+        ConfigError
+            If ``group`` is not a group column of the data.
+        """
+
+        if self.groups is None or group not in self.groups.columns:
+            have = [] if self.groups is None else list(self.groups.columns)
+            raise ConfigError(f"unknown group column {group!r}; group columns: {have}")
+        return rank_within(self.scores, self.groups[group].reindex(self.scores.index))
+
+    def metric_ranks(self) -> pd.DataFrame:
+        """Ranks of the normalised metrics (1 = best)."""
+
+        return rank(self.stages["normalized"])
+
+    def table(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """A ranked table: rank, name, index score, tier, and the first-level dimensions."""
+        root = self.framework.root
+        cols = columns if columns is not None else self.framework.dimensions
+        df = pd.DataFrame({"rank": self.ranks[root]})
+        if self.names is not None:
+            df["name"] = self.names.reindex(df.index)
+        df[root] = self.scores[root]
+        if self.tiers is not None:
+            df["tier"] = self.tiers.reindex(df.index)
+        for c in cols:
+            if c != root:
+                df[c] = self.scores[c] if c in self.scores else self.stages["normalized"][c]
+        return df.sort_values(["rank", root], ascending=[True, False], na_position="last")
+
+    def tidy(self) -> pd.DataFrame:
+        """Long view: unit, year, node, level, score, rank[, tier] for metrics and aggregates."""
+        allsc = self.stages["aggregated"]
+
+        rk = rank(allsc)
+        long = allsc.stack(future_stack=True).rename("score").reset_index()
+        long.columns = ["uCode", "node", "score"]
+        long["rank"] = rk.stack(future_stack=True).to_numpy()
+        long["level"] = long["node"].map({c: n.level for c, n in self.framework.nodes.items()})
+        long.insert(1, "year", self.year)
+        if self.tiers is not None:
+            long["tier"] = long["uCode"].map(self.tiers)
+        return long[["uCode", "year", "node", "level", "score", "rank"]
+                    + (["tier"] if self.tiers is not None else [])]
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write scores.csv, ranks.csv, tidy.csv, one CSV per stage, logs; returns the paths."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        written = []
+
+        def w(df: pd.DataFrame, name: str, index: bool = True) -> None:
+            p = d / name
+            df.to_csv(p, index=index, float_format="%.17g")
+            written.append(p)
+
+        sc = self.scores.copy()
+        rk = self.ranks.copy()
+        if self.tiers is not None:
+            sc["tier"] = self.tiers
+            rk["tier"] = self.tiers
+        w(sc.rename_axis("uCode"), "scores.csv")
+        w(rk.rename_axis("uCode"), "ranks.csv")
+        w(self.tidy(), "tidy.csv", index=False)
+        for k, v in self.stages.items():
+            w(v.rename_axis("uCode"), f"stage_{k}.csv")
+        for k, v in self.logs.items():
+            if isinstance(v, pd.DataFrame) and len(v):
+                w(v, f"log_{k}.csv", index=False)
+        if isinstance(self.info.get("treat", {}).get("treatment"), pd.DataFrame):
+            w(self.info["treat"]["treatment"], "treatment.csv")
+        ew = self.framework.nodes_frame()[["level", "parent", "weight", "local_weight",
+                                           "effective_weight"]]
+        w(ew, "weights.csv")
+        if self.info.get("tiers") is not None and hasattr(self.info["tiers"], "breaks"):
+            t = self.info["tiers"]
+            pd.DataFrame({"tier": range(1, len(t.breaks) + 1), "lower_bound": t.breaks}).to_csv(
+                d / "tier_breaks.csv", index=False)
+            written.append(d / "tier_breaks.csv")
+
+        p = d / "config.yaml"
+        dump_yaml({**self.config.to_dict(), "aiindex_version": self.version}, p)
+        written.append(p)
+        return written
+
+    def _repr_html_(self) -> str:
+        t = self.table().head(50)
+        title = html.escape(self.config.name)
+        return (f"<h4>{title} — {len(self.scores)} units, {len(self.framework.metrics)} metrics "
+                f"(aiindex {self.version})</h4>" + t.to_html(float_format=lambda v: f"{v:.2f}"))
+
+    def __repr__(self) -> str:
+        return (f"Result({self.config.name!r}: {len(self.scores)} units, "
+                f"{len(self.framework.metrics)} metrics, year={self.year})")

@@ -1,0 +1,527 @@
+"""Aggregation: combine children scores into a parent score (stage ``aggregate``).
+
+Registered aggregators (registry :data:`AGGREGATORS`) share one signature::
+
+    f(X: np.ndarray (n, k), W: np.ndarray (n, k), /, *, <keyword params>) -> np.ndarray (n,)
+
+* ``X``: child scores of ``n`` units (rows) for ``k`` children (columns), ``NaN`` = missing.
+* ``W``: child weights renormalised **per row over the available children**: ``W = 0`` where
+  ``X`` is ``NaN`` and every row with at least one available child sums to 1. A row with no
+  available child has ``W = 0`` and its result is ``NaN`` (missing in, missing out).
+* Vectorised over units (no Python loop over units).
+
+Weight policy: the weights of a parent's children are relative; they are renormalised among the
+children that have data for that unit (COINr's ``a_amean`` etc. do the same).
+
+Registration metadata:
+
+* ``requires_positive=True`` (``geometric``, ``harmonic``): every available child value must be
+  ``> 0``; :func:`aggregate_group` checks and names child, unit, parent and method.
+* ``domain`` (``power``): a callable ``params -> "positive" | "nonnegative" | None`` for methods
+  whose admissible values depend on parameters; see :func:`value_domain`.
+* ``monotone=True``: non-decreasing in each child (used by the conformance tests).
+* ``weighted=True``: the result depends on ``W`` (``owa`` uses its own position weights).
+
+Formulas follow COINr (``R/aggregate.R``: ``a_amean``, ``a_gmean``, ``a_hmean``, ``a_genmean``,
+``outrankMatrix``/``a_copeland``) where COINr has the method; see each docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, MethodError
+from ..registry import Registry
+from .base import MethodChoice
+from .resolve import stage_choices, stage_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Config
+    from ..framework import Framework
+
+__all__ = [
+    "AGGREGATORS",
+    "aggregate_group",
+    "aggregate_tree",
+    "build_weights",
+    "value_domain",
+]
+
+Aggregator = Callable[..., np.ndarray]
+
+AGGREGATORS: Registry[Aggregator] = Registry("aggregator")
+"""Registry of aggregators; register your own with ``@AGGREGATORS.register("name")``.
+
+Metadata: ``row_wise=True`` declares that each unit's output depends on its own row only (so
+the uncertainty engine may stack replications into one call); Copeland compares units and is
+not row-wise.
+"""
+
+_TIE_TOL = 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _prep(X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float copies of X and W (W zeroed where X is NaN) and the 'row has data' mask."""
+    X = np.asarray(X, dtype=np.float64)
+    W = np.asarray(W, dtype=np.float64)
+    if X.ndim != 2 or X.shape != W.shape:
+        raise MethodError(f"aggregator: X and W must be 2-D arrays of equal shape, got {X.shape} and {W.shape}")
+    avail = ~np.isnan(X)
+    W = np.where(avail, W, 0.0)
+    has = (W > 0).any(axis=1)
+    return X, W, has
+
+
+def value_domain(method: str, params: Mapping[str, Any] | None = None) -> str | None:
+    """Admissible child values of an aggregator: ``"positive"``, ``"nonnegative"`` or ``None``.
+
+    From the registration metadata: a ``domain`` callable (given the params) wins over
+    ``requires_positive=True`` (→ ``"positive"``).
+    """
+    meta = AGGREGATORS.meta(method)
+    dom = meta.get("domain")
+    if callable(dom):
+        return dom(**dict(params or {}))
+    if meta.get("requires_positive"):
+        return "positive"
+    return None
+
+
+def _check_domain(X: np.ndarray, domain: str | None, method: str) -> None:
+    if domain is None:
+        return
+    bad = (X <= 0) if domain == "positive" else (X < 0)
+    if np.any(bad):
+        rows, cols = np.nonzero(bad)
+        raise MethodError(
+            f"aggregator {method!r} needs {domain} values; got {int(bad.sum())} offending value(s) "
+            f"at (row, column) {list(zip(rows[:10].tolist(), cols[:10].tolist(), strict=True))}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# aggregators
+# ---------------------------------------------------------------------------------------------
+
+
+@AGGREGATORS.register("arithmetic", aliases=("a_amean", "mean"), monotone=True, weighted=True,
+                       row_wise=True)
+def arithmetic(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
+    """Weighted arithmetic mean ``y = sum_j w_j x_j`` over available children (COINr ``a_amean``)."""
+    X, W, has = _prep(X, W)
+    y = np.sum(W * np.nan_to_num(X, nan=0.0), axis=1)
+    return np.where(has, y, np.nan)
+
+
+@AGGREGATORS.register(
+    "geometric", aliases=("a_gmean",), requires_positive=True, monotone=True, weighted=True,
+    row_wise=True,
+)
+def geometric(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
+    """Weighted geometric mean ``y = exp(sum_j w_j log x_j) = prod_j x_j^w_j`` (COINr ``a_gmean``).
+
+    Requires ``x > 0`` for every available child (:class:`MethodError` otherwise).
+    """
+    X, W, has = _prep(X, W)
+    Xa = np.where(W > 0, X, 1.0)
+    _check_domain(np.where(np.isnan(X), 1.0, X), "positive", "geometric")
+    y = np.exp(np.sum(W * np.log(Xa), axis=1))
+    return np.where(has, y, np.nan)
+
+
+@AGGREGATORS.register(
+    "harmonic", aliases=("a_hmean",), requires_positive=True, monotone=True, weighted=True,
+    row_wise=True,
+)
+def harmonic(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
+    """Weighted harmonic mean ``y = 1 / sum_j (w_j / x_j)`` (COINr ``a_hmean``).
+
+    Requires ``x > 0`` for every available child (COINr only forbids zero; a negative value
+    would break monotonicity, so it is an error here too).
+    """
+    X, W, has = _prep(X, W)
+    _check_domain(np.where(np.isnan(X), 1.0, X), "positive", "harmonic")
+    Xa = np.where(W > 0, X, 1.0)
+    s = np.sum(W / Xa, axis=1)
+    y = 1.0 / np.where(has, s, 1.0)
+    return np.where(has, y, np.nan)
+
+
+def _power_domain(p: float = 1.0, **_: Any) -> str | None:
+    p = float(p)
+    if p == 1.0:
+        return None
+    return "positive" if p <= 0 else "nonnegative"
+
+
+@AGGREGATORS.register(
+    "power",
+    aliases=("a_genmean", "generalised", "generalized"),
+    domain=_power_domain,
+    monotone=True,
+    weighted=True,
+    row_wise=True,
+)
+def power(X: np.ndarray, W: np.ndarray, /, *, p: float = 1.0) -> np.ndarray:
+    """Weighted power (generalised) mean ``y = (sum_j w_j x_j^p)^(1/p)`` (COINr ``a_genmean``).
+
+    ``p = 1`` arithmetic, ``p = -1`` harmonic, ``p = 0`` the geometric mean (the limit; COINr
+    raises an error for ``p = 0`` instead). Admissible values: any for ``p = 1``; ``x >= 0`` for
+    other ``p > 0`` (a real power of a negative number is undefined); ``x > 0`` for ``p <= 0``.
+    """
+    p = float(p)
+    if not np.isfinite(p):
+        raise MethodError(f"aggregator 'power': p must be finite, got {p}")
+    if p == 0.0:
+        return geometric(X, W)
+    if p == 1.0:
+        return arithmetic(X, W)
+    X, W, has = _prep(X, W)
+    _check_domain(np.where(np.isnan(X), 1.0, X), _power_domain(p), "power")
+    Xa = np.where(W > 0, X, 1.0)
+    s = np.sum(W * Xa**p, axis=1)
+    y = np.where(has, s, 1.0) ** (1.0 / p)
+    return np.where(has, y, np.nan)
+
+
+@AGGREGATORS.register("median", aliases=("wmedian", "weighted_median"), monotone=True, weighted=True,
+                       row_wise=True)
+def median(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
+    """Weighted median of the available children (COINr has no built-in weighted median).
+
+    Definition: sort the available values ascending with their weights (summing to 1) and form
+    the cumulative weight ``C``. The median is the first value whose ``C >= 1/2``; if ``C``
+    equals ``1/2`` exactly (within 1e-12) at that value, the median is the mean of that value
+    and the next one. With equal weights this is the ordinary median (``numpy.median``).
+    """
+    X, W, has = _prep(X, W)
+    n, k = X.shape
+    if k == 0:
+        return np.full(n, np.nan)
+    Xs = np.where(W > 0, X, np.inf)  # missing (or zero-weight) children sort last
+    order = np.argsort(Xs, axis=1, kind="stable")
+    xs = np.take_along_axis(Xs, order, axis=1)
+    ws = np.take_along_axis(W, order, axis=1)
+    C = np.cumsum(ws, axis=1)
+    reach = C >= 0.5 - _TIE_TOL
+    idx = np.argmax(reach, axis=1)
+    rows = np.arange(n)
+    lo = xs[rows, idx]
+    exact = np.abs(C[rows, idx] - 0.5) <= _TIE_TOL
+    # next value with positive weight: first position after idx with ws > 0
+    later = (np.arange(k)[None, :] > idx[:, None]) & (ws > 0)
+    has_next = later.any(axis=1)
+    nxt = np.where(has_next, np.argmax(later, axis=1), idx)
+    hi = xs[rows, nxt]
+    y = np.where(exact & has_next, 0.5 * (lo + hi), lo)
+    return np.where(has, y, np.nan)
+
+
+def _owa_position_weights(owa: np.ndarray, m: int) -> np.ndarray:
+    """Position weights for ``m`` available children from ``k`` OWA weights.
+
+    The cumulative OWA weights define a piecewise-linear quantifier ``Q`` on ``[0, 1]`` with
+    ``Q(i/k) = sum_{l <= i} owa_l``; the weight of position ``j`` (1 = largest) among ``m``
+    values is ``Q(j/m) - Q((j-1)/m)``. For ``m = k`` these are the OWA weights themselves.
+    """
+    k = owa.size
+    grid = np.linspace(0.0, 1.0, k + 1)
+    Q = np.concatenate([[0.0], np.cumsum(owa)])
+    q = np.interp(np.linspace(0.0, 1.0, m + 1), grid, Q)
+    return np.diff(q)
+
+
+@AGGREGATORS.register("owa", monotone=True, weighted=False, row_wise=True)
+def owa(X: np.ndarray, W: np.ndarray, /, *, owa_weights: Sequence[float] | None = None) -> np.ndarray:
+    """Ordered weighted average ``y = sum_j v_j x_(j)``, ``x_(1) >= x_(2) >= ...`` (Yager 1988).
+
+    ``owa_weights`` (length ``k`` = number of children, non-negative, renormalised to sum 1)
+    weight the children by *position* after sorting each unit's values in descending order:
+    ``(1, 0, ..., 0)`` is the maximum, ``(0, ..., 0, 1)`` the minimum, equal weights the plain
+    mean (default when ``owa_weights`` is ``None``). The importance weights ``W`` only mark
+    availability; OWA does not use them.
+
+    Missing children: for a unit with ``m < k`` available children the position weights are
+    ``Q(j/m) - Q((j-1)/m)``, where ``Q`` linearly interpolates the cumulative OWA weights
+    (``Q(i/k) = owa_1 + ... + owa_i``); this keeps the same "orness" and gives back
+    ``owa_weights`` when nothing is missing.
+    """
+    X, W, has = _prep(X, W)
+    n, k = X.shape
+    if owa_weights is None:
+        v = np.full(k, 1.0 / k) if k else np.zeros(0)
+    else:
+        v = np.asarray(owa_weights, dtype=np.float64).ravel()
+        if v.size != k:
+            raise MethodError(f"aggregator 'owa': owa_weights has length {v.size}, but there are {k} children")
+        if not np.all(np.isfinite(v)) or np.any(v < 0) or v.sum() <= 0:
+            raise MethodError(f"aggregator 'owa': owa_weights must be non-negative with a positive sum, got {v.tolist()}")
+        v = v / v.sum()
+    avail = W > 0
+    m = avail.sum(axis=1)
+    Xs = np.where(avail, X, -np.inf)
+    xs = -np.sort(-Xs, axis=1)  # descending, missing last
+    xs = np.where(np.isfinite(xs), xs, 0.0)
+    V = np.zeros((n, k))
+    for mm in np.unique(m[m > 0]):  # loop over distinct availability counts (<= k), not units
+        rows = m == mm
+        V[rows, : int(mm)] = _owa_position_weights(v, int(mm))
+    y = np.sum(V * xs, axis=1)
+    return np.where(has, y, np.nan)
+
+
+@AGGREGATORS.register("copeland", aliases=("a_copeland",), monotone=False, weighted=True)
+def copeland(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
+    """Weighted Copeland score (COINr ``a_copeland`` ≥ v1.0, built on ``outrankMatrix``).
+
+    Outranking matrix: ``P[i, j] = sum_c v_c [x_ic > x_jc] + 1/2 sum_c v_c [x_ic = x_jc]`` with
+    child weights ``v`` summing to 1; ``s_ij = +1`` if ``P[i, j] > 1/2``, ``-1`` if ``< 1/2``,
+    ``0`` if ``= 1/2`` (within 1e-12) or ``i = j``. A unit's score is ``sum_j s_ij`` (between
+    ``-(n-1)`` and ``n-1``). COINr < 1.0 summed ``P`` itself instead.
+
+    Missing data: a pair is compared on the children available for *both* units, with the
+    weights renormalised over them (``v_c = w_c / sum w`` over those children; recovered from
+    ``W`` as ``sqrt(W_ic W_jc)``, which is proportional to ``w_c``). A pair with no common
+    child ties (``s = 0``); units with no data score ``NaN`` and are not compared. With complete
+    data this equals COINr exactly (COINr does not renormalise per pair and scores the lower
+    triangle as ``1 - P[j, i]``, which depends on the row order when data are missing).
+    """
+    X, W, has = _prep(X, W)
+    n, k = X.shape
+    Pnum = np.zeros((n, n))
+    Vsum = np.zeros((n, n))
+    R = np.sqrt(W)
+    for c in range(k):  # loop over children; each step is an n × n array operation
+        v = np.outer(R[:, c], R[:, c])
+        xc = X[:, c]
+        gt = xc[:, None] > xc[None, :]
+        eq = xc[:, None] == xc[None, :]
+        Pnum += v * (gt + 0.5 * eq)
+        Vsum += v
+    common = Vsum > 0
+    P = np.where(common, Pnum / np.where(common, Vsum, 1.0), 0.5)
+    s = np.where(np.abs(P - 0.5) <= _TIE_TOL, 0.0, np.sign(P - 0.5))
+    np.fill_diagonal(s, 0.0)
+    s[~has, :] = 0.0
+    s[:, ~has] = 0.0
+    y = s.sum(axis=1)
+    return np.where(has, y, np.nan)
+
+
+# ---------------------------------------------------------------------------------------------
+# group and tree
+# ---------------------------------------------------------------------------------------------
+
+
+def build_weights(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Per-row renormalised weights: ``W_ij = w_j [x_ij available] / sum_l w_l [x_il available]``.
+
+    Rows whose available children all have zero weight (or no child available) get zeros.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    Wraw = np.where(np.isnan(X), 0.0, np.broadcast_to(w, X.shape))
+    s = Wraw.sum(axis=1, keepdims=True)
+    return np.where(s > 0, Wraw / np.where(s > 0, s, 1.0), 0.0)
+
+
+def _fmt_cells(idx: Sequence[Any], cols: Sequence[Any], mask: np.ndarray, limit: int = 10) -> str:
+    rows, cc = np.nonzero(mask)
+    cells = [f"{cols[j]}@{idx[i]}" for i, j in zip(rows[:limit], cc[:limit], strict=True)]
+    more = f" (+{int(mask.sum()) - limit} more)" if mask.sum() > limit else ""
+    return ", ".join(cells) + more
+
+
+def aggregate_group(
+    df: pd.DataFrame,
+    weights: pd.Series,
+    method: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    parent: str,
+    min_share: float = 0.0,
+) -> pd.Series:
+    """Aggregate the children columns of one parent.
+
+    Parameters
+    ----------
+    df
+        Units × children (scores; ``NaN`` = missing).
+    weights
+        Child code → weight (relative, ``>= 0``; renormalised per unit over available children).
+    method
+        Registered aggregator name (or alias).
+    params
+        Keyword parameters of the aggregator.
+    parent
+        Code of the parent node (name of the result; used in messages).
+    min_share
+        Data availability threshold in ``[0, 1]`` as COINr's ``dat_thresh``: a unit whose
+        *fraction of available children* (``count(non-missing) / k``, regardless of weights) is
+        below ``min_share`` gets ``NaN`` — a defined missing, not an error. Such units are also
+        left out of between-unit methods (``copeland``).
+
+    Returns
+    -------
+    pandas.Series
+        Scores indexed like ``df``, named ``parent``. Units with no available child are ``NaN``.
+
+    Raises
+    ------
+    MethodError
+        Unknown method/parameter; weights missing, negative, non-finite or all zero; a unit whose
+        available children all have zero weight; for ``requires_positive`` (or ``domain``)
+        methods a zero/negative value — naming child(ren), unit(s), parent and method; an
+        aggregator returning ``NaN``/``inf`` for a unit with data.
+    """
+    params = dict(params or {})
+    name = AGGREGATORS.canonical(method)
+    where = f"parent {parent!r}"
+    AGGREGATORS.check_params(name, params, where=where)
+    if not 0.0 <= float(min_share) <= 1.0:
+        raise MethodError(f"aggregate {where}: min_share must be in [0, 1], got {min_share}")
+    cols = list(df.columns)
+    if not cols:
+        raise MethodError(f"aggregate {where}: no children to aggregate")
+    miss = [c for c in cols if c not in weights.index]
+    if miss:
+        raise MethodError(f"aggregate {where}: no weight for child(ren) {miss}")
+    w = weights.reindex(cols).astype("float64").to_numpy()
+    badw = [c for c, v in zip(cols, w, strict=True) if not np.isfinite(v) or v < 0]
+    if badw:
+        raise MethodError(f"aggregate {where}: weights must be finite and >= 0; bad for child(ren) {badw}")
+    if not np.any(w > 0):
+        raise MethodError(f"aggregate {where}: all child weights are zero ({cols})")
+    X = df.astype("float64").to_numpy(copy=True)
+    idx = list(df.index)
+    avail = ~np.isnan(X)
+    share = avail.sum(axis=1) / len(cols)
+    low = share < float(min_share)
+    X[low, :] = np.nan  # below threshold → defined missing
+    avail = ~np.isnan(X)
+    zero_w = avail.any(axis=1) & ~(avail & (w > 0)[None, :]).any(axis=1)
+    if zero_w.any():
+        units = [idx[i] for i in np.nonzero(zero_w)[0]]
+        raise MethodError(
+            f"aggregate {where}, method {name!r}: unit(s) {units[:10]} have data only for "
+            f"zero-weight children; their score is undefined"
+        )
+    dom = value_domain(name, params)
+    if dom is not None:
+        bad = avail & ((X <= 0) if dom == "positive" else (X < 0))
+        if bad.any():
+            bc = sorted({cols[j] for j in np.nonzero(bad)[1]})
+            bu = sorted({str(idx[i]) for i in np.nonzero(bad)[0]})
+            raise MethodError(
+                f"aggregate {where}, method {name!r} needs {dom} values: child(ren) {bc} have "
+                f"zero/negative values for unit(s) {bu[:20]} ({_fmt_cells(idx, cols, bad)}); "
+                "normalise to a positive range (e.g. minmax low=1) or choose another method"
+            )
+    W = build_weights(X, w)
+    try:
+        y = np.asarray(AGGREGATORS.get(name)(X, W, **params), dtype=np.float64)
+    except MethodError as exc:
+        raise MethodError(f"aggregate {where}, method {name!r}: {exc}") from exc
+    except (TypeError, ValueError, ZeroDivisionError) as exc:
+        raise MethodError(f"aggregate {where}, method {name!r} failed: {exc!r}") from exc
+    if y.shape != (len(idx),):
+        raise MethodError(f"aggregate {where}: method {name!r} returned shape {y.shape}, expected ({len(idx)},)")
+    has = (W > 0).any(axis=1)
+    badout = has & ~np.isfinite(y)
+    if badout.any():
+        units = [idx[i] for i in np.nonzero(badout)[0]]
+        raise MethodError(f"aggregate {where}: method {name!r} produced NaN/inf for unit(s) {units[:10]}")
+    y = np.where(has, y, np.nan)
+    return pd.Series(y, index=df.index, name=parent, dtype="float64")
+
+
+def aggregate_tree(
+    data: pd.DataFrame,
+    framework: Any,
+    choices: Mapping[str, MethodChoice],
+    *,
+    min_share: Mapping[str, float] | float = 0.0,
+    weights: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Aggregate bottom-up through the framework.
+
+    Parameters
+    ----------
+    data
+        Units × metrics (normalised scores), columns include every metric that is a child of an
+        aggregate.
+    framework
+        A :class:`~aiindex.spec.Framework` (uses ``aggregates`` (bottom-up), ``children(code)``,
+        ``nodes[code].weight``).
+    choices
+        Aggregate code → :class:`MethodChoice`; codes not present default to ``arithmetic``.
+    min_share
+        Availability threshold per aggregate code (mapping; absent codes → 0) or one value for
+        all (see :func:`aggregate_group`).
+    weights
+        Optional override: node code → weight. Children not in it keep their framework weight.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Units × aggregate codes, columns in framework node order.
+
+    Raises
+    ------
+    DataError
+        If a child metric is absent from ``data``.
+    MethodError
+        As :func:`aggregate_group`.
+    """
+    scores: dict[str, pd.Series] = {}
+    agg_codes = list(framework.aggregates)
+    for code in agg_codes:
+        kids = list(framework.children(code))
+        frames = []
+        missing = []
+        for c in kids:
+            if c in scores:
+                frames.append(scores[c])
+            elif c in data.columns:
+                frames.append(data[c].astype("float64"))
+            else:
+                missing.append(c)
+        if missing:
+            raise DataError(f"aggregate: child(ren) {missing} of {code!r} are not in the data")
+        df = pd.concat(frames, axis=1, keys=kids) if frames else pd.DataFrame(index=data.index)
+        w = {}
+        for c in kids:
+            if weights is not None and c in weights.index:
+                w[c] = weights[c]
+            else:
+                w[c] = framework.nodes[c].weight
+        wser = pd.Series(w, dtype="float64")
+        choice = choices.get(code, MethodChoice("arithmetic"))
+        ms = min_share.get(code, 0.0) if isinstance(min_share, Mapping) else min_share
+        scores[code] = aggregate_group(
+            df, wser, choice.method, choice.params, parent=code, min_share=float(ms)
+        )
+    order = [c for c in framework.nodes if c in scores]
+    return pd.DataFrame({c: scores[c] for c in order}, index=data.index)
+
+
+def aggregate_stage(cfg: Config, fw: Framework, normalized: pd.DataFrame,
+                    weights: pd.Series | Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Aggregate normalised metrics up the tree; returns units × aggregate codes."""
+    choices = stage_choices(cfg, fw, "aggregate")
+    min_share = {c: float(stage_option(cfg, "aggregate", "min_share", c, fw.nodes[c].level, 0.0))
+                 for c in fw.aggregates}
+    w = None
+    if weights is not None:
+        w = pd.Series({c: n.weight for c, n in fw.nodes.items()}, dtype=float)
+        w.update(pd.Series(weights, dtype=float))
+    return aggregate_tree(normalized, fw, choices, min_share=min_share, weights=w)

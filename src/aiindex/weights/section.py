@@ -1,0 +1,179 @@
+"""The ``weights`` config section: schemes per level or per group of siblings, explicit weights.
+
+:func:`apply_weights_config` is called by the pipeline after normalisation; it fits the weights
+of each group of siblings bottom-up with the registered schemes of
+:mod:`aiindex.weights.schemes` and returns a framework with the new raw weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..config import Config, StageSection, resolve_choice
+from ..errors import ConfigError, DataError
+from ..framework import Framework
+from ..stages.aggregate import aggregate_stage
+from .schemes import WEIGHTERS
+
+__all__ = ["apply_weights_config", "compute_weights", "effective_weights_table"]
+
+
+def effective_weights_table(fw: Framework,
+                            weights: Mapping[str, float] | pd.Series | None = None) -> pd.DataFrame:
+    """Every node's raw, local (among siblings) and effective (in the index) weight.
+
+    Returns
+    -------
+    DataFrame
+        Index = node codes (framework order); columns ``parent, level, type, weight,
+        local_weight, effective_weight``. Effective weights sum to 1 over the metrics.
+    """
+    raw = pd.Series({c: n.weight for c, n in fw.nodes.items()}, dtype=float)
+    if weights is not None:
+        raw.update(pd.Series(weights, dtype=float))
+    return pd.DataFrame({
+        "parent": pd.Series({c: n.parent for c, n in fw.nodes.items()}, dtype=object),
+        "level": pd.Series({c: n.level for c, n in fw.nodes.items()}, dtype="Int64"),
+        "type": pd.Series({c: n.type for c, n in fw.nodes.items()}, dtype=object),
+        "weight": raw,
+        "local_weight": fw.local_weights(weights),
+        "effective_weight": fw.effective_weights(weights),
+    })
+
+
+def compute_weights(method: str, X: pd.DataFrame, params: Mapping[str, Any] | None = None, *,
+                    where: str = "") -> pd.Series:
+    """Run registered scheme ``method`` on ``X`` with parameters checked."""
+    return WEIGHTERS.call(method, X, where=where, **dict(params or {}))
+
+
+_RESERVED = ("method", "levels", "groups", "explicit")
+
+
+def _parse_section(section: Mapping[str, Any], fw: Framework):
+    if not isinstance(section, Mapping):
+        raise ConfigError("weights section must be a mapping (config key weights)")
+    sec = dict(section)
+    explicit_w = sec.pop("explicit", None) or {}
+    groups = sec.pop("groups", None) or {}
+    levels = sec.pop("levels", None) or {}
+    if not isinstance(explicit_w, Mapping) or not isinstance(groups, Mapping) \
+            or not isinstance(levels, Mapping):
+        raise ConfigError("weights.explicit, weights.groups and weights.levels must be mappings")
+    problems = []
+    for g in groups:
+        if g not in fw.nodes:
+            problems.append(f"weights.groups.{g}: unknown node")
+        elif fw.nodes[g].type != "aggregate":
+            problems.append(f"weights.groups.{g}: {g!r} is a metric; groups name the parent "
+                            "aggregate whose children get weights")
+    for c in explicit_w:
+        if c not in fw.nodes:
+            problems.append(f"weights.explicit.{c}: unknown node")
+    lv: dict[int, Any] = {}
+    for k, v in levels.items():
+        try:
+            ki = int(k)
+        except (TypeError, ValueError):
+            problems.append(f"weights.levels.{k}: level must be an integer")
+            continue
+        if ki < 2 or ki > fw.depth:
+            problems.append(f"weights.levels.{k}: parent level must be in 2..{fw.depth}")
+        lv[ki] = dict(v or {})
+    if problems:
+        raise ConfigError("invalid weights section: " + "; ".join(problems))
+    method = str(sec.pop("method", "none"))
+    stage = StageSection(method=method, levels=lv,
+                         overrides={str(k): dict(v or {}) for k, v in groups.items()}, **sec)
+    return stage, {str(k): v for k, v in explicit_w.items()}
+
+
+def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: pd.DataFrame, *,
+                         cfg: Config) -> tuple[Framework, dict[str, Any]]:
+    """Apply the ``weights`` config section: compute new raw weights per group of siblings.
+
+    Schema (every key optional)::
+
+        weights:
+          method: entropy          # default scheme for every group of siblings ("none" = keep
+          <params>                 #   the framework's weights); other keys are its parameters
+          levels:                  # by level of the PARENT (the aggregate being formed)
+            2: {method: pca, cumulative_min: 0.7}
+          groups:                  # by parent code: weights of that node's children
+            Conn: {method: ahp, matrix: [[1, 3], [0.3333, 1]]}
+          explicit: {Conn: 2}      # raw weights set last, for any node
+
+    Layering is the config's one rule (:func:`aiindex.config.resolve_choice`): default →
+    ``levels[parent level]`` → ``groups[parent]``; a layer naming ``method`` replaces method and
+    parameters, one without only updates parameters. Groups are processed bottom-up: the
+    children of a group that are aggregates are scored first (``aggregate_stage``) with the
+    weights fitted so far below them. Data-driven schemes use the units with complete scores
+    for that group (the number used is recorded).
+
+    Returns
+    -------
+    framework : Framework
+        With the new raw weights (each weighted group's weights sum to 1).
+    info : dict
+        ``table`` (per node: parent, level, method, nominal and new local and effective
+        weights), ``groups`` (per parent: method, params, units used, scheme diagnostics).
+    """
+    stage, explicit_w = _parse_section(section, fw)
+    nominal = fw
+    new: dict[str, float] = {}
+    method_of: dict[str, str] = {}
+    ginfo: dict[str, Any] = {}
+    cur = fw
+    for lvl in range(2, fw.depth + 1):
+        parents = [p for p in fw.aggregates if fw.nodes[p].level == lvl]
+        todo = []
+        for p in parents:
+            ch = resolve_choice(stage, "weights", p, lvl)
+            if ch.method != "none":
+                todo.append((p, ch))
+        if not todo:
+            continue
+        need_agg = any(fw.nodes[c].type == "aggregate" for p, _ in todo for c in fw.children(p))
+        scores = normalized
+        if need_agg:
+            agg = aggregate_stage(cfg, cur, normalized)
+            scores = pd.concat([normalized, agg], axis=1)
+        upd: dict[str, float] = {}
+        for p, ch in todo:
+            kids = fw.children(p)
+            missing = [c for c in kids if c not in scores.columns]
+            if missing:
+                raise DataError(f"weights for group {p!r}: no scores for child(ren) {missing}")
+            Xg = scores[kids]
+            complete = Xg.dropna()
+            where = f"weights group {p!r}"
+            w = compute_weights(ch.method, complete, ch.params, where=where)
+            for c in kids:
+                upd[c] = float(w[c])
+                method_of[c] = ch.method
+            ginfo[p] = {"method": ch.method, "params": dict(ch.params),
+                        "units_used": int(len(complete)), "units_dropped": int(len(Xg) - len(complete)),
+                        "diagnostics": dict(w.attrs)}
+        new.update(upd)
+        cur = cur.with_weights(upd)
+    if explicit_w:
+        try:
+            cur = cur.with_weights({k: float(v) for k, v in explicit_w.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"weights.explicit: weights must be numbers: {exc}") from None
+        for k in explicit_w:
+            method_of[k] = "explicit"
+        cur.local_weights()  # raises if a group became all zero
+    table = pd.DataFrame({
+        "parent": pd.Series({c: n.parent for c, n in fw.nodes.items()}, dtype=object),
+        "level": pd.Series({c: n.level for c, n in fw.nodes.items()}, dtype="Int64"),
+        "method": pd.Series({c: method_of.get(c, "framework") for c in fw.nodes}, dtype=object),
+        "nominal_weight": nominal.local_weights(),
+        "weight": cur.local_weights(),
+        "nominal_effective": nominal.effective_weights(),
+        "effective": cur.effective_weights(),
+    })
+    return cur, {"table": table, "groups": ginfo}
