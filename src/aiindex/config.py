@@ -13,6 +13,7 @@ A config is a YAML mapping::
     normalize: {method: minmax, low: 0, high: 100}
     aggregate: {method: arithmetic}
     weights: ...        # weighting schemes (aiindex.weights)
+    rescale: ...        # rescaling of aggregate scores (aiindex.stages.rescale)
     tiers: ...          # tier clustering (aiindex.tiers)
     uncertainty: ...    # Monte Carlo (aiindex.uncertainty)
 
@@ -149,6 +150,7 @@ class Config(BaseModel):
     normalize: StageSection = Field(default_factory=lambda: StageSection(method="minmax"))
     aggregate: StageSection = Field(default_factory=lambda: StageSection(method="arithmetic"))
     weights: dict[str, Any] | None = None
+    rescale: dict[str, Any] | None = None  # post-aggregation rescaling (aiindex.stages.rescale)
     tiers: dict[str, Any] | None = None
     uncertainty: dict[str, Any] | None = None
     sensitivity: dict[str, Any] | None = None

@@ -386,6 +386,9 @@ class Engine:
         if unknown:
             raise ConfigError(f"uncertainty: unknown key(s) {unknown}; allowed: "
                               f"{sorted(_SECTION_KEYS)}")
+        if self.cfg.rescale and str(self.cfg.rescale.get("method", "none")) != "none":
+            raise ConfigError("uncertainty: the config's rescale section is not yet supported "
+                              "by the uncertainty engine; remove it for this analysis")
         self.fw = build_framework(self.cfg)
         problems = check_methods(self.cfg, self.fw)
         if problems:

@@ -37,6 +37,7 @@ import pandas as pd
 from ..errors import DataError, MethodError
 from ..registry import Registry
 from .base import MethodChoice
+from .rescale import rescale_array, rescale_choices
 from .resolve import stage_choices, stage_option
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -390,6 +391,25 @@ def aggregate_group(
     if not 0.0 <= float(min_share) <= 1.0:
         raise MethodError(f"aggregate {where}: min_share must be in [0, 1], got {min_share}")
     cols = list(df.columns)
+    w = _child_weights(cols, weights, where)
+    X = df.astype("float64").to_numpy(copy=True)
+    idx = list(df.index)
+    share = (~np.isnan(X)).sum(axis=1) / len(cols)
+    X[share < float(min_share), :] = np.nan  # below threshold → defined missing
+    _check_inputs(X, w, idx, cols, where, name, value_domain(name, params))
+    W = build_weights(X, w)
+    y = _call_aggregator(name, X, W, params, where)
+    has = (W > 0).any(axis=1)
+    badout = has & ~np.isfinite(y)
+    if badout.any():
+        units = [idx[i] for i in np.nonzero(badout)[0]]
+        raise MethodError(f"aggregate {where}: method {name!r} produced NaN/inf for unit(s) {units[:10]}")
+    y = np.where(has, y, np.nan)
+    return pd.Series(y, index=df.index, name=parent, dtype="float64")
+
+
+def _child_weights(cols: list[Any], weights: pd.Series, where: str) -> np.ndarray:
+    """The children's weights as an array; errors for a missing, negative or all-zero set."""
     if not cols:
         raise MethodError(f"aggregate {where}: no children to aggregate")
     miss = [c for c in cols if c not in weights.index]
@@ -401,12 +421,12 @@ def aggregate_group(
         raise MethodError(f"aggregate {where}: weights must be finite and >= 0; bad for child(ren) {badw}")
     if not np.any(w > 0):
         raise MethodError(f"aggregate {where}: all child weights are zero ({cols})")
-    X = df.astype("float64").to_numpy(copy=True)
-    idx = list(df.index)
-    avail = ~np.isnan(X)
-    share = avail.sum(axis=1) / len(cols)
-    low = share < float(min_share)
-    X[low, :] = np.nan  # below threshold → defined missing
+    return w
+
+
+def _check_inputs(X: np.ndarray, w: np.ndarray, idx: list[Any], cols: list[Any], where: str,
+                  name: str, dom: str | None) -> None:
+    """Units with data only for zero-weight children; values outside the method's domain."""
     avail = ~np.isnan(X)
     zero_w = avail.any(axis=1) & ~(avail & (w > 0)[None, :]).any(axis=1)
     if zero_w.any():
@@ -415,7 +435,6 @@ def aggregate_group(
             f"aggregate {where}, method {name!r}: unit(s) {units[:10]} have data only for "
             f"zero-weight children; their score is undefined"
         )
-    dom = value_domain(name, params)
     if dom is not None:
         bad = avail & ((X <= 0) if dom == "positive" else (X < 0))
         if bad.any():
@@ -426,22 +445,21 @@ def aggregate_group(
                 f"zero/negative values for unit(s) {bu[:20]} ({_fmt_cells(idx, cols, bad)}); "
                 "normalise to a positive range (e.g. minmax low=1) or choose another method"
             )
-    W = build_weights(X, w)
+
+
+def _call_aggregator(name: str, X: np.ndarray, W: np.ndarray, params: Mapping[str, Any],
+                     where: str) -> np.ndarray:
+    """Call a registered aggregator; its failures become errors naming the parent."""
     try:
         y = np.asarray(AGGREGATORS.get(name)(X, W, **params), dtype=np.float64)
     except MethodError as exc:
         raise MethodError(f"aggregate {where}, method {name!r}: {exc}") from exc
     except (TypeError, ValueError, ZeroDivisionError) as exc:
         raise MethodError(f"aggregate {where}, method {name!r} failed: {exc!r}") from exc
-    if y.shape != (len(idx),):
-        raise MethodError(f"aggregate {where}: method {name!r} returned shape {y.shape}, expected ({len(idx)},)")
-    has = (W > 0).any(axis=1)
-    badout = has & ~np.isfinite(y)
-    if badout.any():
-        units = [idx[i] for i in np.nonzero(badout)[0]]
-        raise MethodError(f"aggregate {where}: method {name!r} produced NaN/inf for unit(s) {units[:10]}")
-    y = np.where(has, y, np.nan)
-    return pd.Series(y, index=df.index, name=parent, dtype="float64")
+    if y.shape != (X.shape[0],):
+        raise MethodError(f"aggregate {where}: method {name!r} returned shape {y.shape}, "
+                          f"expected ({X.shape[0]},)")
+    return y
 
 
 def aggregate_tree(
@@ -451,6 +469,7 @@ def aggregate_tree(
     *,
     min_share: Mapping[str, float] | float = 0.0,
     weights: pd.Series | None = None,
+    rescale: Mapping[str, MethodChoice] | None = None,
 ) -> pd.DataFrame:
     """Aggregate bottom-up through the framework.
 
@@ -460,7 +479,7 @@ def aggregate_tree(
         Units × metrics (normalised scores), columns include every metric that is a child of an
         aggregate.
     framework
-        A :class:`~aiindex.spec.Framework` (uses ``aggregates`` (bottom-up), ``children(code)``,
+        A :class:`~aiindex.framework.Framework` (uses ``aggregates`` (bottom-up), ``children(code)``,
         ``nodes[code].weight``).
     choices
         Aggregate code → :class:`MethodChoice`; codes not present default to ``arithmetic``.
@@ -469,6 +488,10 @@ def aggregate_tree(
         all (see :func:`aggregate_group`).
     weights
         Optional override: node code → weight. Children not in it keep their framework weight.
+    rescale
+        Aggregate code → rescaling choice (:mod:`aiindex.stages.rescale`), applied to that
+        node's scores right after they are computed, so that its parent aggregates the
+        rescaled scores.
 
     Returns
     -------
@@ -507,9 +530,12 @@ def aggregate_tree(
         wser = pd.Series(w, dtype="float64")
         choice = choices.get(code, MethodChoice("arithmetic"))
         ms = min_share.get(code, 0.0) if isinstance(min_share, Mapping) else min_share
-        scores[code] = aggregate_group(
-            df, wser, choice.method, choice.params, parent=code, min_share=float(ms)
-        )
+        s = aggregate_group(df, wser, choice.method, choice.params, parent=code,
+                            min_share=float(ms))
+        if rescale and code in rescale:
+            s = pd.Series(rescale_array(s.to_numpy(), rescale[code], node=code), index=s.index,
+                          name=code)
+        scores[code] = s
     order = [c for c in framework.nodes if c in scores]
     return pd.DataFrame({c: scores[c] for c in order}, index=data.index)
 
@@ -524,4 +550,5 @@ def aggregate_stage(cfg: Config, fw: Framework, normalized: pd.DataFrame,
     if weights is not None:
         w = pd.Series({c: n.weight for c, n in fw.nodes.items()}, dtype=float)
         w.update(pd.Series(weights, dtype=float))
-    return aggregate_tree(normalized, fw, choices, min_share=min_share, weights=w)
+    rs = rescale_choices(cfg.rescale, fw.root, fw.aggregates)
+    return aggregate_tree(normalized, fw, choices, min_share=min_share, weights=w, rescale=rs)

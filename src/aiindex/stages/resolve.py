@@ -11,8 +11,9 @@ import importlib
 from typing import Any
 
 from ..config import STAGES, Config, MethodChoice, resolve_choice
-from ..errors import Problem
+from ..errors import ConfigError, MethodError, Problem
 from ..framework import Framework
+from .rescale import rescale_choices
 
 __all__ = ["stage_module", "stage_registry", "stage_choices", "stage_option", "check_methods"]
 
@@ -93,6 +94,10 @@ def check_methods(cfg: Config, fw: Framework) -> list[Problem]:
                                         f"{par!r}{hint}", file=cfg.source_file,
                                         key=f"{stage}.{par}",
                                         expected=f"parameters of {c.method!r}: {ok}"))
+    try:
+        rescale_choices(cfg.rescale, fw.root, fw.aggregates)
+    except (ConfigError, MethodError) as exc:
+        problems.append(Problem(str(exc), file=cfg.source_file, key="rescale"))
     for stage in STAGES:
         sec = cfg.stage(stage)
         for code in sec.overrides:
