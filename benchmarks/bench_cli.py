@@ -48,7 +48,7 @@ def main() -> None:
                                                                        else ""))
     for name, argv in COMMANDS.items():
         times: dict[str, list[float]] = {k: [] for k in trees}
-        for k, src in trees.items():  # warm the file cache
+        for src in trees.values():  # warm the file cache
             _time(src, argv)
         for _ in range(args.repeat):
             for k, src in trees.items():
