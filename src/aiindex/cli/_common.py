@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Result
 
 __all__ = ["parse_set", "add_config_arguments", "run_from_args", "fmt_table",
-           "resolve_config_arg", "config_from_args", "CONFIG_HELP"]
+           "resolve_config_arg", "config_from_args", "command_line", "CONFIG_HELP"]
 
 #: help of the CONFIG positional (optional in every command)
 CONFIG_HELP = ("config YAML file, or the name of a bundled config (default: the bundled "
@@ -96,6 +96,13 @@ def run_from_args(args: argparse.Namespace) -> Result:
 
     return run(resolve_config_arg(args.config), data=args.data,
                overrides=parse_set(getattr(args, "set", None)))
+
+
+def command_line() -> str:
+    """The command as typed (``aiindex run ...``), for manifests."""
+    import sys
+
+    return " ".join(["aiindex", *sys.argv[1:]])
 
 
 def fmt_table(df: pd.DataFrame, decimals: int = 2, max_rows: int | None = None) -> str:

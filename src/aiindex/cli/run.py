@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, fmt_table, run_from_args
+from ._common import add_config_arguments, command_line, fmt_table, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -41,6 +41,6 @@ def main(args: argparse.Namespace) -> int:
         print()
         print(str(note).strip())
     if args.out:
-        paths = res.to_csv(args.out)
+        paths = res.to_csv(args.out, command=command_line())
         print(f"\nwrote {len(paths)} files to {args.out}")
     return 0

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._io import OutputDir
 from .._version import __version__
 from ..config import Config
 from ..errors import ConfigError
@@ -129,45 +130,52 @@ class Result:
         return long[["uCode", "year", "node", "level", "score", "rank"]
                     + (["tier"] if self.tiers is not None else [])]
 
-    def to_csv(self, directory: str | Path) -> list[Path]:
-        """Write scores.csv, ranks.csv, tidy.csv, one CSV per stage, logs; returns the paths."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        written = []
+    def to_csv(self, directory: str | Path, *, command: str = "") -> list[Path]:
+        """Write scores.csv, ranks.csv, tidy.csv, one CSV per stage, logs, weights, the config.
 
-        def w(df: pd.DataFrame, name: str, index: bool = True) -> None:
-            p = d / name
-            df.to_csv(p, index=index, float_format="%.17g")
-            written.append(p)
+        The files appear together at the end, with ``manifest.json`` written last (see
+        :class:`aiindex._io.OutputDir`); an interrupted call leaves no file under a final name.
 
+        Parameters
+        ----------
+        directory
+            Output folder: new, empty, or holding an earlier aiindex output (replaced).
+        command
+            Recorded in the manifest (the CLI passes the command line).
+
+        Returns
+        -------
+        list of Path
+            The files written, ``manifest.json`` last.
+        """
         sc = self.scores.copy()
         rk = self.ranks.copy()
         if self.tiers is not None:
             sc["tier"] = self.tiers
             rk["tier"] = self.tiers
-        w(sc.rename_axis("uCode"), "scores.csv")
-        w(rk.rename_axis("uCode"), "ranks.csv")
-        w(self.tidy(), "tidy.csv", index=False)
-        for k, v in self.stages.items():
-            w(v.rename_axis("uCode"), f"stage_{k}.csv")
-        for k, v in self.logs.items():
-            if isinstance(v, pd.DataFrame) and len(v):
-                w(v, f"log_{k}.csv", index=False)
-        if isinstance(self.info.get("treat", {}).get("treatment"), pd.DataFrame):
-            w(self.info["treat"]["treatment"], "treatment.csv")
-        ew = self.framework.nodes_frame()[["level", "parent", "weight", "local_weight",
-                                           "effective_weight"]]
-        w(ew, "weights.csv")
-        if self.info.get("tiers") is not None and hasattr(self.info["tiers"], "breaks"):
-            t = self.info["tiers"]
-            pd.DataFrame({"tier": range(1, len(t.breaks) + 1), "lower_bound": t.breaks}).to_csv(
-                d / "tier_breaks.csv", index=False)
-            written.append(d / "tier_breaks.csv")
-
-        p = d / "config.yaml"
-        dump_yaml({**self.config.to_dict(), "aiindex_version": self.version}, p)
-        written.append(p)
-        return written
+        ff = {"float_format": "%.17g"}
+        with OutputDir(directory, command=command or "Result.to_csv",
+                       config=self.config) as out:
+            out.write_csv("scores.csv", sc.rename_axis("uCode"), **ff)
+            out.write_csv("ranks.csv", rk.rename_axis("uCode"))
+            out.write_csv("tidy.csv", self.tidy(), index=False, **ff)
+            for k, v in self.stages.items():
+                out.write_csv(f"stage_{k}.csv", v.rename_axis("uCode"), **ff)
+            for k, v in self.logs.items():
+                if isinstance(v, pd.DataFrame) and len(v):
+                    out.write_csv(f"log_{k}.csv", v, index=False, **ff)
+            if isinstance(self.info.get("treat", {}).get("treatment"), pd.DataFrame):
+                out.write_csv("treatment.csv", self.info["treat"]["treatment"], **ff)
+            ew = self.framework.nodes_frame()[["level", "parent", "weight", "local_weight",
+                                               "effective_weight"]]
+            out.write_csv("weights.csv", ew, **ff)
+            if self.info.get("tiers") is not None and hasattr(self.info["tiers"], "breaks"):
+                t = self.info["tiers"]
+                out.write_csv("tier_breaks.csv", pd.DataFrame(
+                    {"tier": range(1, len(t.breaks) + 1), "lower_bound": t.breaks}), index=False)
+            out.write("config.yaml", lambda p: dump_yaml(
+                {**self.config.to_dict(), "aiindex_version": self.version}, p))
+        return out.paths
 
     def _repr_html_(self) -> str:
         t = self.table().head(50)

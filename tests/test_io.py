@@ -1,0 +1,95 @@
+"""Atomic outputs: aiindex._io (temporary name + rename, manifest written last)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from aiindex._io import MANIFEST, OutputDir, read_manifest, write_text_atomic
+from aiindex.errors import AIIndexError
+
+
+def test_write_text_atomic_leaves_nothing_on_failure(tmp_path):
+    p = tmp_path / "a.html"
+    write_text_atomic(p, "old")
+
+    class Boom(Exception):
+        pass
+
+    from aiindex._io import atomic_path
+
+    with pytest.raises(Boom), atomic_path(p) as tmp:
+        tmp.write_text("half")
+        raise Boom
+    assert p.read_text() == "old"
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.html"]
+
+
+def test_output_dir_manifest_is_written_last_with_checksums(tmp_path):
+    d = tmp_path / "out"
+    with OutputDir(d, command="aiindex run x", config={"name": "x"}) as out:
+        out.write_csv("scores.csv", pd.DataFrame({"a": [1.0, 2.0]}))
+        out.write_text("note.txt", "hi")
+        # nothing appears under a final name before the block ends
+        assert sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) == []
+    m = read_manifest(d)
+    assert m["complete"] is True and m["command"] == "aiindex run x"
+    assert [f["name"] for f in m["files"]] == ["scores.csv", "note.txt"]
+    assert m["files"][1]["bytes"] == 2 and len(m["files"][1]["sha256"]) == 64
+    assert out.paths[-1].name == MANIFEST
+
+
+def test_interrupted_output_keeps_the_earlier_run(tmp_path):
+    d = tmp_path / "out"
+    with OutputDir(d) as out:
+        out.write_text("scores.csv", "old")
+    with pytest.raises(KeyboardInterrupt), OutputDir(d) as out:
+        out.write_text("scores.csv", "new, half")
+        raise KeyboardInterrupt
+    assert (d / "scores.csv").read_text() == "old"
+    assert read_manifest(d)["complete"] is True
+    assert not list(d.glob(".*.part"))
+
+
+def test_stale_files_of_an_earlier_run_are_removed(tmp_path):
+    d = tmp_path / "out"
+    with OutputDir(d) as out:
+        out.write_text("log_impute.csv", "x")
+        out.write_text("scores.csv", "1")
+    with OutputDir(d) as out:
+        out.write_text("scores.csv", "2")
+    assert sorted(p.name for p in d.iterdir()) == [MANIFEST, "scores.csv"]
+    assert out.removed == ["log_impute.csv"]
+
+
+def test_incomplete_manifest_is_not_a_finished_output(tmp_path):
+    d = tmp_path / "out"
+    d.mkdir()
+    (d / MANIFEST).write_text(json.dumps({"complete": False, "files": [{"name": "a.csv"}]}))
+    (d / "a.csv").write_text("partial")
+    with pytest.raises(AIIndexError, match="complete"):
+        read_manifest(d)
+    with OutputDir(d) as out:  # the next run removes the listed files
+        out.write_text("b.csv", "new")
+    assert sorted(p.name for p in d.iterdir()) == ["b.csv", MANIFEST]
+
+
+def test_refuses_a_folder_of_someone_elses_files(tmp_path):
+    (tmp_path / "thesis.docx").write_text("precious")
+    with pytest.raises(AIIndexError, match="not empty"), OutputDir(tmp_path):
+        pass
+    assert (tmp_path / "thesis.docx").read_text() == "precious"
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(AIIndexError, match="is a file"), OutputDir(f):
+        pass
+
+
+def test_bad_names(tmp_path):
+    with pytest.raises(AIIndexError, match="plain file name"), OutputDir(tmp_path / "o") as out:
+        out.write_text("../escape.txt", "x")
+    with pytest.raises(AIIndexError, match="twice"), OutputDir(tmp_path / "p") as out:
+        out.write_text("a", "x")
+        out.write_text("a", "y")
