@@ -1,8 +1,10 @@
-"""The bundled default example: a reconstruction of the 2023 Global AI Innovation Index.
+"""The bundled configs and datasets: the default index and COINr's ASEM example.
 
-``aiindex run`` with no config runs :func:`default_config_path`. The data (public proxy
-statistics for the 46 countries, every value with a source) are bundled under
-``aiindex/data/gaiii_public``; see ``docs/gaiii.md``.
+``aiindex run`` with no config runs :func:`default_config_path` (a public-proxy reconstruction of
+the Global AI Innovation Index; data in ``aiindex/data/gaiii_public``, see ``docs/gaiii.md``).
+``aiindex run asem`` runs COINr's ASEM example (data in ``aiindex/data/asem``: COINr 1.1.14's
+example data, MIT licence, Copyright (c) 2022 William Becker; see its README). Any command takes
+a bundled config's name (:data:`BUNDLED_CONFIGS`) in place of a config file.
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from ..errors import ConfigError
+
 __all__ = ["default_config_path", "bundled_config", "bundled_data_dir", "BUNDLED_CONFIGS"]
 
 #: configs shipped inside the package (name → file name)
 BUNDLED_CONFIGS = {
+    "default": "gaiii_2023.yaml",
     "gaiii_2023": "gaiii_2023.yaml",
     "gaiii_2023_equal": "gaiii_2023_equal.yaml",
+    "asem": "asem.yaml",
+    "asem_panel": "asem_panel.yaml",
+    "asem_uncertainty": "asem_uncertainty.yaml",
 }
 
 
@@ -26,7 +34,7 @@ def _pkg_path(*parts: str) -> Path:
 def bundled_config(name: str) -> Path:
     """Path of a bundled config by name (see :data:`BUNDLED_CONFIGS`)."""
     if name not in BUNDLED_CONFIGS:
-        raise KeyError(f"no bundled config {name!r}; available: {sorted(BUNDLED_CONFIGS)}")
+        raise ConfigError(f"no bundled config {name!r}; available: {sorted(BUNDLED_CONFIGS)}")
     return _pkg_path("configs", BUNDLED_CONFIGS[name])
 
 
@@ -35,6 +43,9 @@ def default_config_path() -> Path:
     return bundled_config("gaiii_2023")
 
 
-def bundled_data_dir() -> Path:
-    """Folder of the bundled ``gaiii_public`` dataset."""
-    return _pkg_path("data", "gaiii_public")
+def bundled_data_dir(name: str = "gaiii_public") -> Path:
+    """Folder of a bundled dataset: ``gaiii_public`` (default) or ``asem``."""
+    p = _pkg_path("data", name)
+    if name not in ("gaiii_public", "asem") or not p.is_dir():
+        raise ConfigError(f"no bundled dataset {name!r}; available: gaiii_public, asem")
+    return p
