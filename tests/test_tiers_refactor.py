@@ -37,7 +37,7 @@ from aiindex.tiers.methods import (
     _tier_series,
 )
 
-SETTINGS = settings(max_examples=80, deadline=None,
+SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 NAN = float("nan")
 OMIT = object()  # a key or argument left out
@@ -633,7 +633,7 @@ def _refine_inputs(draw: st.DrawFn, edges: bool) -> tuple[Any, Any, Any, Any]:
     return tiers, scores, dim_ranks, rules
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=50)
 @given(_refine_inputs(edges=False))
 def test_refine_tiers_unchanged_generated_valid(case: tuple[Any, Any, Any, Any]) -> None:
     _check_same(refine_tiers, _refine_tiers_ref, *case)
@@ -771,7 +771,7 @@ def _profile_inputs(draw: st.DrawFn) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return (P, s), kw
 
 
-@settings(SETTINGS, max_examples=50)
+@settings(SETTINGS, max_examples=40)
 @given(_profile_inputs())
 def test_tiers_profile_unchanged_generated(case: tuple[tuple[Any, ...], dict[str, Any]]) -> None:
     args, kw = case
