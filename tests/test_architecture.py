@@ -38,9 +38,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "analysis/calibrate.py:calibrate": "split pending",
     "analysis/uncertainty.py:parse_factors": "split pending",
     "analysis/uncertainty.py:_run_design": "split pending",
-    "tiers/profile.py:tiers_profile": "split pending",
-    "tiers/rules.py:refine_tiers": "split pending",
-    "tiers/stability.py:tier_probabilities": "split pending",
 }
 MAX_FUNCTION_LINES = 100
 

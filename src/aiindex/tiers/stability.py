@@ -55,35 +55,26 @@ def tier_probabilities(
     """
     params = dict(params or {})
     name = TIERERS.canonical(method)
+    X, uidx = _replications(replicated_scores, units, name)
+    T = _batch_for(name, X, params)  # (N, n), 0 = missing
+    nom = None
+    if nominal is not None:
+        nom = nominal.reindex(uidx).astype("Int64")
+    counts = _tier_counts(T, nom)
+    probs = counts / X.shape[0]
+    out = _probability_table(probs, counts, uidx)
+    _compare_nominal(out, nom, probs, counts)
+    return out
+
+
+def _replications(
+    replicated_scores: np.ndarray | pd.DataFrame, units: Sequence[str] | None, name: str
+) -> tuple[np.ndarray, pd.Index]:
+    """Validate the replicated scores; return them as (N, n) float64 and the unit index."""
     if isinstance(replicated_scores, pd.DataFrame):
-        cols = replicated_scores.columns
-        if units is not None:
-            cols = pd.Index(units)
-            missing = cols.difference(replicated_scores.columns)
-            if len(missing):
-                raise DataError(
-                    f"tier_probabilities: no replicated scores for unit(s) {missing.tolist()}"
-                )
-        try:
-            raw = replicated_scores[cols].to_numpy(dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"tiering method {name!r}: scores must be numeric ({exc})") from exc
-        uidx = pd.Index(cols, name="unit")
-        rows: Sequence[Any] = replicated_scores.index
+        raw, uidx, rows = _frame_scores(replicated_scores, units, name)
     else:
-        if units is None:
-            raise DataError("tier_probabilities: units are required with an array of scores")
-        try:
-            raw = np.array(replicated_scores, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"tiering method {name!r}: scores must be numeric ({exc})") from exc
-        raw = raw[None, :] if raw.ndim == 1 else raw
-        uidx = pd.Index(list(units), name="unit")
-        if raw.ndim == 2 and len(uidx) != raw.shape[1]:
-            raise DataError(
-                f"tier_probabilities: {len(uidx)} units given for {raw.shape[1]} score columns"
-            )
-        rows = range(raw.shape[0]) if raw.ndim == 2 else range(0)
+        raw, uidx, rows = _array_scores(replicated_scores, units, name)
     if raw.ndim == 2:
         _check_inf(raw, uidx, rows)
     X = _as_matrix(raw, name)
@@ -91,34 +82,91 @@ def tier_probabilities(
         raise DataError(
             f"tier_probabilities: duplicated unit(s) {uidx[uidx.duplicated()].tolist()}"
         )
-    N = X.shape[0]
-    if N == 0:
+    if X.shape[0] == 0:
         raise DataError("tier_probabilities: no replication")
-    T = _batch_for(name, X, params)  # (N, n), 0 = missing
-    nom = None
-    if nominal is not None:
-        nom = nominal.reindex(uidx).astype("Int64")
+    return X, uidx
+
+
+def _frame_scores(
+    df: pd.DataFrame, units: Sequence[str] | None, name: str
+) -> tuple[np.ndarray, pd.Index, Sequence[Any]]:
+    """Scores of a DataFrame (columns = units, or the ``units`` given), unit index, row labels."""
+    cols = df.columns
+    if units is not None:
+        cols = pd.Index(units)
+        missing = cols.difference(df.columns)
+        if len(missing):
+            raise DataError(
+                f"tier_probabilities: no replicated scores for unit(s) {missing.tolist()}"
+            )
+    try:
+        raw = df[cols].to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"tiering method {name!r}: scores must be numeric ({exc})") from exc
+    return raw, pd.Index(cols, name="unit"), df.index
+
+
+def _array_scores(
+    scores: Any, units: Sequence[str] | None, name: str
+) -> tuple[np.ndarray, pd.Index, Sequence[Any]]:
+    """Scores of an array (1-D = one replication), the unit index and the replication numbers."""
+    if units is None:
+        raise DataError("tier_probabilities: units are required with an array of scores")
+    try:
+        raw = np.array(scores, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"tiering method {name!r}: scores must be numeric ({exc})") from exc
+    raw = raw[None, :] if raw.ndim == 1 else raw
+    uidx = pd.Index(list(units), name="unit")
+    if raw.ndim == 2 and len(uidx) != raw.shape[1]:
+        raise DataError(
+            f"tier_probabilities: {len(uidx)} units given for {raw.shape[1]} score columns"
+        )
+    return raw, uidx, range(raw.shape[0]) if raw.ndim == 2 else range(0)
+
+
+def _tier_counts(T: np.ndarray, nom: pd.Series | None) -> np.ndarray:
+    """(n units, K + 1) counts of each tier 0 (missing) .. K over the replications.
+
+    K is the highest tier seen in ``T`` or in the nominal tiers (at least 1).
+    """
     K = int(max(T.max(), int(nom.max()) if nom is not None and nom.notna().any() else 0, 1))
-    counts = np.stack([(T == t).sum(axis=0) for t in range(K + 1)], axis=1)  # K+1 tiers, not units
-    probs = counts / N
+    return np.stack([(T == t).sum(axis=0) for t in range(K + 1)], axis=1)  # K+1 tiers, not units
+
+
+def _modal_tier(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Most frequent tier of each unit (equal counts: the better tier), and which units have one."""
+    has_any = counts[:, 1:].sum(axis=1) > 0
+    return np.argmax(counts[:, 1:], axis=1) + 1, has_any
+
+
+def _probability_table(probs: np.ndarray, counts: np.ndarray, uidx: pd.Index) -> pd.DataFrame:
+    """``p_tier_1 .. p_tier_K``, ``p_missing`` (if any score is missing) and ``modal_tier``."""
+    K = probs.shape[1] - 1
     out = pd.DataFrame(probs[:, 1:], index=uidx, columns=[f"p_tier_{t}" for t in range(1, K + 1)])
     if counts[:, 0].any():
         out["p_missing"] = probs[:, 0]
-    has_any = counts[:, 1:].sum(axis=1) > 0
-    modal = np.argmax(counts[:, 1:], axis=1) + 1
+    modal, has_any = _modal_tier(counts)
     out["modal_tier"] = pd.array(np.where(has_any, modal, 0), dtype="Int64")
     out.loc[~has_any, "modal_tier"] = pd.NA
+    return out
+
+
+def _compare_nominal(
+    out: pd.DataFrame, nom: pd.Series | None, probs: np.ndarray, counts: np.ndarray
+) -> None:
+    """Add ``nominal_tier``, ``p_nominal`` and ``flag`` (modal tier is not the nominal) to out."""
     if nom is None:
-        out["nominal_tier"] = pd.array([pd.NA] * len(uidx), dtype="Int64")
+        out["nominal_tier"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["p_nominal"] = np.nan
         out["flag"] = False
-    else:
-        out["nominal_tier"] = nom.to_numpy()
-        nv = nom.fillna(0).to_numpy(dtype=np.int64)
-        pn = np.where(nv > 0, probs[np.arange(len(uidx)), np.clip(nv, 0, K)], np.nan)
-        out["p_nominal"] = pn
-        out["flag"] = (nv > 0) & has_any & (modal != nv)
-    return out
+        return
+    K = probs.shape[1] - 1
+    modal, has_any = _modal_tier(counts)
+    out["nominal_tier"] = nom.to_numpy()
+    nv = nom.fillna(0).to_numpy(dtype=np.int64)
+    out["p_nominal"] = np.where(nv > 0, probs[np.arange(len(out)), np.clip(nv, 0, K)], np.nan)
+    out["flag"] = (nv > 0) & has_any & (modal != nv)
 
 
 def _check_inf(X: np.ndarray, units: pd.Index, rows: Sequence[Any]) -> None:
