@@ -220,3 +220,48 @@ def test_asem_infomax_level2(asem_run):
     assert res.objective <= res.coinr["objective"] <= res.nominal_objective
     assert res.objective == pytest.approx(-4.5934, abs=1e-3)
     assert res.to_config()["weights"]["explicit"].keys() == set(res.weights.index)
+
+
+# ------------------------------------------------------------------ config section, analysis
+def toy_cfg(weights: dict) -> dict:
+    return {"framework": {"code": "Index", "children": [{"code": "a"}, {"code": "b"}]},
+            "normalize": {"method": "none"}, "weights": weights}
+
+
+def toy_data() -> pd.DataFrame:
+    return two_uncorrelated().rename_axis("uCode").reset_index()
+
+
+def test_weights_section_optimize():
+    res = aiindex.run(toy_cfg({"optimize": {"level": 1}}), data=toy_data())
+    lw = res.framework.local_weights()
+    np.testing.assert_allclose([lw["a"], lw["b"]], [2 / 3, 1 / 3], atol=1e-6)
+    info = res.info["weights"]
+    assert info["table"].loc["a", "method"] == "optimize"
+    assert "at least as good as COINr" in info["groups"]["level 1"]["diagnostics"]["statement"]
+    # explicit weights are set last, after the optimisation
+    res2 = aiindex.run(toy_cfg({"optimize": {"level": 1}, "explicit": {"a": 1, "b": 1}}),
+                       data=toy_data())
+    assert res2.framework.local_weights()["a"] == pytest.approx(0.5)
+
+
+def test_weights_section_optimize_errors():
+    with pytest.raises(ConfigError, match="at least 'level'"):
+        aiindex.run(toy_cfg({"optimize": {"optype": "balance"}}), data=toy_data())
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['levle'\]"):
+        aiindex.run(toy_cfg({"optimize": {"level": 1, "levle": 2}}), data=toy_data())
+    with pytest.raises(ConfigError, match=r"level must be in 1\.\.1"):
+        aiindex.run(toy_cfg({"optimize": {"level": 2}}), data=toy_data())
+    with pytest.raises(ConfigError, match="keep one of the two"):
+        aiindex.run(toy_cfg({"optimize": {"level": 1}, "groups": {"Index": {"method": "equal"}}}),
+                    data=toy_data())
+
+
+def test_analysis_optimize_weights_from_config_and_result():
+    from aiindex.analysis.optimize import optimize_weights
+
+    res = aiindex.run(toy_cfg({}), data=toy_data())
+    a = optimize_weights(res, 1, optype="infomax")
+    b = optimize_weights(toy_cfg({}), 1, data=toy_data(), optype="infomax")
+    pd.testing.assert_series_equal(a.weights, b.weights)
+    assert a.to_config() == {"weights": {"explicit": a.weights.to_dict()}}

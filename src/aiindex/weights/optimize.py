@@ -545,7 +545,8 @@ def _run_slsqp(prob: _LevelProblem, t: np.ndarray | None, optype: str,
             best, fbest = x0, f0
         res = minimize(f, x0, method="SLSQP", bounds=[(lower, upper)] * len(codes),
                        constraints=cons, options={"ftol": 1e-15, "maxiter": 500})
-        w = _local(np.clip(res.x, 0.0, None), groups)
+        x = np.clip(res.x, 0.0, None)
+        w = _local(np.where(x < 1e-12, 0.0, x), groups)  # rounding dust to exact zeros
         if w is not None and f(w) < fbest:
             best, fbest, ok, msg = w, f(w), bool(res.success), str(res.message)
     return best, ok, msg
