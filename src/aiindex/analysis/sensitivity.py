@@ -45,8 +45,8 @@ With ``f_A``, ``f_B`` the outputs at the ``n`` rows of ``A`` and ``B`` and ``f_A
   of ``f_A`` and ``f_B``, ``V`` their population variance (ddof 0);
   ``S_i = mean((f_B - m) (f_ABi - f_A)) / V``, ``ST_i = mean((f_A - f_ABi)²) / (2 V)``
   (Saltelli et al. 2010, Table 2 (b) and (f)).
-* ``jansen``: ``S_i = 1 - mean((f_B - f_ABi)²) / (2 V)``, ``ST_i`` as above (Jansen 1999;
-  Saltelli et al. 2010, Table 2 (f) for both); invariant to a shift of the output.
+* ``jansen``: ``S_i = 1 - mean((f_B - f_ABi)²) / (2 V)``, ``ST_i`` as above (Jansen 1999,
+  as listed in Saltelli et al. 2010, Table 2); invariant to a shift of the output.
 * ``coinr``: COINr's ``SA_estimate()``: no centring and the sample variance (ddof 1) of
   ``f_A`` and ``f_B``: ``S_i = mean(f_B (f_ABi - f_A)) / V₁``,
   ``ST_i = sum((f_A - f_ABi)²) / (2 n V₁)``. Uncentred, ``S_i``'s sampling error grows with the
