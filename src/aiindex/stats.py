@@ -14,9 +14,19 @@ Missing values are dropped first (COINr's ``na.rm = TRUE``, as used by ``Treat()
 
 The outlier rule (COINr ``check_SkewKurt()``): a metric **passes** when
 ``abs(skew) < skew_thresh or kurt < kurt_thresh`` (defaults 2 and 3.5), i.e. it **fails** when
-``abs(skew) >= 2 and kurt >= 3.5``. Note that COINr's ``get_stats()`` flags ``"OUT"`` with strict
-inequalities (``abs(skew) > 2 & kurt > 3.5``); :func:`metric_stats` uses the treatment rule so
-that ``outlier`` is exactly "would be treated by :mod:`aiindex.treat`".
+``abs(skew) >= 2 and kurt >= 3.5``. COINr's ``get_stats()`` flags ``"OUT"`` with strict
+inequalities instead (``abs(skew) > 2 & kurt > 3.5``). :func:`metric_stats` uses the treatment
+rule by default, so that ``outlier`` is exactly "would be treated by :mod:`aiindex.treat`";
+``strict=True`` gives ``get_stats()``'s flag. The two differ only for a metric exactly on a
+threshold.
+
+Most frequent value (COINr ``get_stats()``'s ``N.Same`` and ``Frc.Same``): ``n_same`` is the
+number of non-missing values equal to the column's most frequent value (``max(table(x))`` in R:
+missing values are not counted; with several equally frequent values the count is the same
+whichever is taken), ``same_share = n_same / n_avail``. R's ``table()`` compares numbers as
+text with 15 significant digits, so values that agree to 15 significant digits (``0.1 + 0.2``
+and ``0.3``) count as the same value; :func:`metric_stats` does the same. A column without any
+value has ``n_same = 0`` and ``same_share`` ``NaN`` (R gives ``-Inf`` with a warning).
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ __all__ = [
     "fails_skew_kurt",
     "kurtosis",
     "metric_stats",
+    "most_frequent_count",
     "skewness",
     "unit_availability",
 ]
@@ -139,8 +150,41 @@ def _col_skew_kurt(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return g, k
 
 
+def most_frequent_count(A: np.ndarray) -> np.ndarray:
+    """Per column of ``A``, how many non-missing values equal the most frequent value.
+
+    Values are compared after formatting to 15 significant digits, as R's ``table()`` does
+    (COINr ``get_stats()``'s ``N.Same`` is ``max(table(x))``). Vectorised: the columns are
+    sorted once and the longest run of equal values is found in each. A column with no value
+    gives 0.
+
+    Parameters
+    ----------
+    A
+        2-D array (rows = units, columns = metrics); ``NaN`` = missing.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer counts, one per column.
+    """
+    A = np.asarray(A, dtype=float)
+    if A.ndim != 2:
+        raise DataError(f"most_frequent_count needs a 2-D array, got shape {A.shape}")
+    if A.shape[0] == 0:
+        return np.zeros(A.shape[1], dtype=np.int64)
+    S = np.sort(np.char.mod("%.15g", A).astype(float), axis=0)  # NaN sort last
+    start = np.ones(S.shape, dtype=bool)
+    start[1:] = S[1:] != S[:-1]
+    pos = np.broadcast_to(np.arange(S.shape[0])[:, None], S.shape)
+    first = np.maximum.accumulate(np.where(start, pos, 0), axis=0)
+    run = np.where(np.isnan(S), 0, pos - first + 1)
+    return run.max(axis=0).astype(np.int64)
+
+
 def metric_stats(
-    X: pd.DataFrame, *, skew_thresh: float = 2.0, kurt_thresh: float = 3.5
+    X: pd.DataFrame, *, skew_thresh: float = 2.0, kurt_thresh: float = 3.5,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """Per-metric statistics (COINr ``get_stats()`` without rounding).
 
@@ -149,7 +193,11 @@ def metric_stats(
     X
         Units × metrics (numeric; ``NaN`` = missing).
     skew_thresh, kurt_thresh
-        Thresholds of the outlier flag (the treatment rule, see module docstring).
+        Thresholds of the outlier flag (see the module docstring).
+    strict
+        ``False`` (default): ``outlier`` is the treatment rule, ``abs(skew) >= skew_thresh and
+        kurt >= kurt_thresh`` (what :mod:`aiindex.treat` would treat). ``True``: COINr
+        ``get_stats()``'s ``Flag.SkewKurt``, ``abs(skew) > skew_thresh and kurt > kurt_thresh``.
 
     Returns
     -------
@@ -157,15 +205,20 @@ def metric_stats(
         Index = metric codes; columns ``n``, ``n_avail``, ``availability`` (share non-missing),
         ``min``, ``max``, ``mean``, ``median``, ``sd`` (sample, ddof=1), ``skew``, ``kurt``,
         ``zero_share`` (zeros among non-missing values), ``n_unique`` (distinct non-missing
-        values), ``outlier`` (bool: fails the skew/kurtosis rule). Statistics that are undefined
-        (no values; skew with < 3 values; kurt with < 4; zero variance) are ``NaN``.
+        values), ``n_same`` and ``same_share`` (count and share among non-missing values of the
+        most frequent value: COINr's ``N.Same`` and ``Frc.Same``, see
+        :func:`most_frequent_count`), ``outlier`` (bool: fails the skew/kurtosis rule).
+        Statistics that are undefined (no values; skew with < 3 values; kurt with < 4; zero
+        variance) are ``NaN``.
     """
     A = X.to_numpy(dtype=float)
     mask = ~np.isnan(A)
     n_avail = mask.sum(axis=0)
     g, k = _col_skew_kurt(A)
+    n_same = most_frequent_count(A)
     with np.errstate(invalid="ignore", divide="ignore"):
         zero_share = (np.where(mask, A == 0, False).sum(axis=0)) / n_avail
+        same_share = n_same / n_avail
     out = pd.DataFrame(
         {
             "n": A.shape[0],
@@ -180,11 +233,16 @@ def metric_stats(
             "kurt": k,
             "zero_share": np.where(n_avail > 0, zero_share, np.nan),
             "n_unique": X.nunique(dropna=True).to_numpy(),
+            "n_same": n_same,
+            "same_share": np.where(n_avail > 0, same_share, np.nan),
         },
         index=pd.Index(X.columns, name="metric"),
     )
     with np.errstate(invalid="ignore"):
-        out["outlier"] = (np.abs(g) >= skew_thresh) & (k >= kurt_thresh)
+        if strict:
+            out["outlier"] = (np.abs(g) > skew_thresh) & (k > kurt_thresh)
+        else:
+            out["outlier"] = (np.abs(g) >= skew_thresh) & (k >= kurt_thresh)
     return out
 
 

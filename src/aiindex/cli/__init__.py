@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "write a self-contained HTML report"),
     "export": ("export", "export every stage to an Excel workbook and/or CSV files"),
     "explore": ("explore", "write the interactive weight explorer (HTML)"),
+    "compare": ("compare", "compare two or more results: score and rank changes, rank correlations"),
+    "profile": ("profile", "a unit's scores and ranks at every level, its strongest and weakest metrics"),
 }
 
 _EPILOG = ("Every CONFIG is optional: without it a command uses the bundled Global AI Innovation "

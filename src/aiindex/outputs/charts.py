@@ -820,7 +820,8 @@ def sensitivity_bar(
     if miss:
         raise DataError(f"sensitivity_bar: indices lack column(s) {sorted(miss)}; "
                         f"has {list(indices.columns)}")
-    df = indices.astype("float64").sort_values("total", ascending=False, kind="stable")
+    df = indices.drop(columns=["note"], errors="ignore").astype("float64")  # Sobol' notes
+    df = df.sort_values("total", ascending=False, kind="stable")
     k = len(df)
     fig = _figure(max(5.0, 0.8 * k + 2.5), 4.5)
     ax = fig.add_subplot()

@@ -29,6 +29,7 @@ Formulas follow COINr (``R/aggregate.R``: ``a_amean``, ``a_gmean``, ``a_hmean``,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,9 +47,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "AGGREGATORS",
+    "Outranking",
     "aggregate_group",
     "aggregate_tree",
     "build_weights",
+    "node_outranking",
+    "outranking_matrix",
     "value_domain",
 ]
 
@@ -316,6 +320,160 @@ def copeland(X: np.ndarray, W: np.ndarray, /) -> np.ndarray:
     s[:, ~has] = 0.0
     y = s.sum(axis=1)
     return np.where(has, y, np.nan)
+
+
+# ---------------------------------------------------------------------------------------------
+# outranking matrix (COINr outrankMatrix)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outranking:
+    """The outranking matrix of a group of children and its dominance counts.
+
+    Attributes
+    ----------
+    matrix : DataFrame
+        Units × units: ``P[i, j]``, the weighted share of the children on which unit ``i`` beats
+        unit ``j`` (ties count one half). ``P[i, i] = 0``; ``P[i, j] + P[j, i] = 1`` for every
+        pair with a common child; ``NaN`` for a pair with no common child and in the row and
+        column of a unit without data.
+    n_dominant : int
+        Pairs in which one unit dominates the other: ``P[i, j] = 1`` (up to 1e-12), i.e. ``i``
+        is strictly better on every child with a positive weight that both units have (COINr
+        ``nDominant``).
+    frac_dominant : float
+        ``n_dominant`` over the ``m (m - 1) / 2`` pairs of the ``m`` units with data (COINr
+        ``fracDominant``).
+    """
+
+    matrix: pd.DataFrame
+    n_dominant: int
+    frac_dominant: float
+
+
+def outranking_matrix(X: pd.DataFrame | np.ndarray, w: Sequence[float] | np.ndarray |
+                      pd.Series | None = None) -> Outranking:
+    """The weighted outranking matrix that Copeland aggregation uses (COINr ``outrankMatrix``).
+
+    ``P[i, j] = sum_c v_c [x_ic > x_jc] + 1/2 sum_c v_c [x_ic = x_jc]`` with the child weights
+    ``v`` renormalised to sum 1 **over the children that both units have** (as
+    :func:`copeland`): with complete data ``v = w / sum(w)`` and this is COINr's matrix, whose
+    lower triangle COINr fills as ``1 - P[j, i]`` (equal here up to rounding). With missing data
+    COINr keeps the full weights and sums only the comparable children, so its entries no longer
+    pair up to 1; aiindex compares each pair on what both have. The Copeland score of
+    :func:`copeland` is ``sum_j sign(P[i, j] - 1/2)`` over the other units (``NaN`` pairs
+    count 0).
+
+    Dominance uses a tolerance of 1e-12 (COINr tests ``P == 1`` exactly, which can miss a
+    dominant pair when the weights do not add up to exactly 1 in floating point, e.g. seven
+    equal weights).
+
+    Parameters
+    ----------
+    X
+        Units × children (a DataFrame keeps its unit codes); ``NaN`` = missing.
+    w
+        Child weights (relative, ``>= 0``, not all zero; a Series is matched to the columns by
+        code); ``None`` = equal weights.
+
+    Returns
+    -------
+    Outranking
+        The matrix and the dominance counts.
+
+    Raises
+    ------
+    MethodError
+        Weights of the wrong length, missing for a child, negative, non-finite or all zero.
+    """
+    if isinstance(X, pd.DataFrame):
+        cols, idx = list(X.columns), list(X.index)
+        A = X.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        A = np.asarray(X, dtype=np.float64)
+        if A.ndim != 2:
+            raise MethodError(f"outranking_matrix: X must be 2-D, got shape {A.shape}")
+        cols, idx = list(range(A.shape[1])), list(range(A.shape[0]))
+    if w is None:
+        wv = np.ones(len(cols))
+    elif isinstance(w, pd.Series):
+        wv = _child_weights(cols, w, "outranking_matrix")
+    else:
+        wv = np.asarray(w, dtype=np.float64).ravel()
+        if wv.size != len(cols):
+            raise MethodError(f"outranking_matrix: {wv.size} weight(s) for {len(cols)} children")
+        wv = _child_weights(cols, pd.Series(wv, index=cols), "outranking_matrix")
+    P, common = _outrank_pairs(A, wv)
+    has = (~np.isnan(A) & (wv > 0)[None, :]).any(axis=1)
+    P = np.where(common, P, np.nan)
+    np.fill_diagonal(P, 0.0)
+    P[~has, :] = np.nan
+    P[:, ~has] = np.nan
+    m = int(has.sum())
+    n_dom = int(np.sum(np.abs(P - 1.0) <= _TIE_TOL))
+    frac = n_dom / (m * (m - 1) / 2) if m > 1 else float("nan")
+    return Outranking(pd.DataFrame(P, index=idx, columns=idx), n_dom, frac)
+
+
+def _outrank_pairs(A: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` (n × n, weights renormalised per pair over common children) and the mask of pairs
+    with a common child of positive weight; one n × n array operation per child."""
+    n, k = A.shape
+    avail = ~np.isnan(A) & (w > 0)[None, :]
+    Pnum = np.zeros((n, n))
+    Vsum = np.zeros((n, n))
+    for c in range(k):  # loop over children; each step is an n × n array operation
+        both = np.outer(avail[:, c], avail[:, c]) * w[c]
+        xc = A[:, c]
+        Pnum += both * ((xc[:, None] > xc[None, :]) + 0.5 * (xc[:, None] == xc[None, :]))
+        Vsum += both
+    common = Vsum > 0
+    return np.where(common, Pnum / np.where(common, Vsum, 1.0), 0.0), common
+
+
+def node_outranking(source: Any, node: str, *, framework: Any = None,
+                    stage: str = "aggregated") -> Outranking:
+    """The outranking matrix of the children of ``node``, with their framework weights.
+
+    Parameters
+    ----------
+    source
+        A :class:`~aiindex.pipeline.Result` (its ``stages[stage]`` and ``framework`` are used)
+        or a DataFrame of scores (units × codes, holding ``node``'s children; then give
+        ``framework``).
+    node
+        An aggregate code.
+    framework
+        The framework (default: ``source.framework``).
+    stage
+        Stage table of a Result that holds the children's scores (default ``"aggregated"``:
+        normalised metrics and aggregate scores).
+
+    Raises
+    ------
+    MethodError
+        ``node`` is unknown or a metric; a child has no column in the data.
+    """
+    if isinstance(source, pd.DataFrame):
+        data = source
+    else:
+        stages = getattr(source, "stages", None)
+        if not isinstance(stages, Mapping) or stage not in stages:
+            raise MethodError(f"node_outranking: give a Result with stage {stage!r} or a "
+                              "DataFrame of scores")
+        data = stages[stage]
+    fw = framework if framework is not None else getattr(source, "framework", None)
+    if fw is None:
+        raise MethodError("node_outranking: a DataFrame needs framework=")
+    if node not in fw.nodes or not fw.children(node):
+        raise MethodError(f"node_outranking: {node!r} is not an aggregate of the framework")
+    kids = list(fw.children(node))
+    missing = [c for c in kids if c not in data.columns]
+    if missing:
+        raise MethodError(f"node_outranking: no scores for child(ren) {missing} of {node!r}")
+    w = pd.Series({c: fw.nodes[c].weight for c in kids}, dtype=float)
+    return outranking_matrix(data[kids], w)
 
 
 # ---------------------------------------------------------------------------------------------

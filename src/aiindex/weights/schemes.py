@@ -18,7 +18,8 @@ Registered schemes (formulas and references in ``docs/weights.md``):
 ``entropy``   Shannon entropy weights;
 ``critic``    CRITIC (Diakoulaki, Mavrotas & Papayannakis 1995);
 ``pca``       factor-analysis weights of the OECD/JRC Handbook (2008, §6.1.1);
-``pca_first`` squared loadings of the first principal component;
+``pca_first`` squared (or absolute, or COINr's signed) loadings of the first principal
+              component;
 ``bod``       mean of the units' benefit-of-the-doubt weights (see
               :func:`benefit_of_the_doubt`);
 ``ahp``       principal eigenvector of a pairwise-comparison matrix (Saaty 1980);
@@ -51,6 +52,7 @@ __all__ = [
     "varimax",
     "SAATY_RI",
     "PCA_RANK_TOL",
+    "PCA_LOADINGS",
 ]
 
 #: registry of weighting schemes
@@ -453,27 +455,63 @@ def pca(X: pd.DataFrame, /, *, eigen_min: float = 1.0, variance_share_min: float
     return out
 
 
+#: how :func:`pca_first` turns the first eigenvector into weights
+PCA_LOADINGS = ("squared", "absolute", "signed")
+
+
+def _first_pc_raw(v: np.ndarray, codes: Sequence[str], loadings: str) -> np.ndarray:
+    """Raw weights from the unit first eigenvector ``v`` (see :func:`pca_first`)."""
+    if loadings == "squared":
+        return v**2
+    if loadings == "absolute":
+        return np.abs(v)
+    v = v if v.sum() > 0 else -v  # the direction of the sum of the components
+    neg = {c: round(float(x), 4) for c, x in zip(codes, v, strict=True) if x < 0}
+    if neg:
+        raise MethodError(
+            f"pca_first (loadings='signed'): component(s) {neg} load negatively on the first "
+            "principal component (COINr's get_PCA would give them negative weights); weights "
+            "must be >= 0: use loadings='squared' or 'absolute', or drop or reverse them")
+    return v
+
+
 @WEIGHTERS.register("pca_first")
-def pca_first(X: pd.DataFrame, /, *, absolute: bool = False,
+def pca_first(X: pd.DataFrame, /, *, loadings: str | None = None, absolute: bool = False,
               rank_tol: float = PCA_RANK_TOL) -> pd.Series:
     """Weights from the first principal component of the correlation matrix.
 
-    Default: squared loadings of the first (unit-length) eigenvector, which already sum to 1.
-    ``absolute=True``: absolute loadings renormalised to sum 1 (gives less extreme weights).
-    Attrs: ``eigenvalues``, ``explained`` (share of the first component), ``loadings``.
+    ``loadings`` (with ``v`` the first unit-length eigenvector):
+
+    * ``"squared"`` (default): ``w_j = v_j²`` (they already sum to 1);
+    * ``"absolute"``: ``|v_j| / Σ|v_k|`` (less extreme; ``absolute=True`` is the older
+      spelling);
+    * ``"signed"``: COINr's ``get_PCA()`` weights, the loadings themselves (``prcomp``'s
+      ``rotation[, 1]``), renormalised to sum 1: ``v_j / Σ v_k`` with the sign of ``v`` chosen
+      so that ``Σ v_k > 0``. COINr keeps negative loadings as negative weights; aggregation
+      here needs weights >= 0, so a component loading negatively is an error naming it.
+
+    Attrs: ``eigenvalues``, ``explained`` (share of the first component), ``loadings``
+    (``v`` × sqrt(first eigenvalue)), ``loading_type``.
 
     Raises
     ------
     MethodError
-        Singular input, as for :func:`pca` (``rank_tol`` is the same relative tolerance).
+        Singular input, as for :func:`pca` (``rank_tol`` is the same relative tolerance); an
+        unknown ``loadings``; ``"signed"`` with a negatively loading component.
     """
+    kind = loadings if loadings is not None else ("absolute" if absolute else "squared")
+    if kind not in PCA_LOADINGS:
+        raise MethodError(f"pca_first: loadings must be one of {list(PCA_LOADINGS)}, got "
+                          f"{loadings!r}")
+    if absolute and kind != "absolute":
+        raise MethodError(f"pca_first: absolute=True contradicts loadings={loadings!r}")
     Z, codes = _standardised(X, "pca_first")
     vals, vecs = _eig_corr(Z, codes, "pca_first", rank_tol)
     v = vecs[:, 0]
-    raw = np.abs(v) if absolute else v**2
-    out = _finish(raw, codes, "pca_first")
+    out = _finish(_first_pc_raw(v, codes, kind), codes, "pca_first")
     out.attrs.update({"eigenvalues": vals.tolist(), "explained": float(vals[0] / vals.sum()),
-                      "loadings": dict(zip(codes, (v * np.sqrt(vals[0])).tolist(), strict=True))})
+                      "loadings": dict(zip(codes, (v * np.sqrt(vals[0])).tolist(), strict=True)),
+                      "loading_type": kind})
     return out
 
 

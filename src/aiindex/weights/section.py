@@ -1,8 +1,11 @@
-"""The ``weights`` config section: schemes per level or per group of siblings, explicit weights.
+"""The ``weights`` config section: schemes per level or per group of siblings, weights optimised
+at a level against the index, explicit weights.
 
 :func:`apply_weights_config` is called by the pipeline after normalisation; it fits the weights
 of each group of siblings bottom-up with the registered schemes of
-:mod:`aiindex.weights.schemes` and returns a framework with the new raw weights.
+:mod:`aiindex.weights.schemes` (and, with ``optimize``, those of every node at one level with
+:func:`aiindex.weights.optimize.optimize_level_weights`) and returns a framework with the new raw
+weights.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from ..framework import Framework
 from ..stages.aggregate import aggregate_stage
 from .schemes import WEIGHTERS
 
-__all__ = ["apply_weights_config", "compute_weights", "effective_weights_table"]
+__all__ = ["OPTIMIZE_KEYS", "apply_weights_config", "compute_weights",
+           "effective_weights_table"]
 
 
 def effective_weights_table(fw: Framework,
@@ -50,13 +54,41 @@ def compute_weights(method: str, X: pd.DataFrame, params: Mapping[str, Any] | No
     return WEIGHTERS.call(method, X, where=where, **dict(params or {}))
 
 
-_RESERVED = ("method", "levels", "groups", "explicit")
+_RESERVED = ("method", "levels", "groups", "explicit", "optimize")
+
+#: keys of ``weights.optimize`` (the rest of :func:`optimize_level_weights`' keywords)
+OPTIMIZE_KEYS = ("level", "optype", "target", "method", "cortype", "lower", "upper", "toler",
+                 "maxiter")
+
+
+def _parse_optimize(spec: Any, fw: Framework) -> dict[str, Any] | None:
+    """The ``weights.optimize`` mapping, checked (``None`` when absent)."""
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping) or "level" not in spec:
+        raise ConfigError("weights.optimize must be a mapping with at least 'level' (the level "
+                          "of the nodes whose weights are optimised), e.g. {level: 2, optype: "
+                          "balance}")
+    unknown = sorted(set(map(str, spec)) - set(OPTIMIZE_KEYS))
+    if unknown:
+        raise ConfigError(f"weights.optimize: unknown key(s) {unknown}; allowed: "
+                          f"{list(OPTIMIZE_KEYS)}")
+    try:
+        level = int(spec["level"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"weights.optimize.level must be an integer, got "
+                          f"{spec['level']!r}") from None
+    if not 1 <= level < fw.depth:
+        raise ConfigError(f"weights.optimize.level must be in 1..{fw.depth - 1} (the level of "
+                          f"the nodes whose weights are optimised), got {level}")
+    return {**dict(spec), "level": level}
 
 
 def _parse_section(section: Mapping[str, Any], fw: Framework):
     if not isinstance(section, Mapping):
         raise ConfigError("weights section must be a mapping (config key weights)")
     sec = dict(section)
+    optimize = _parse_optimize(sec.pop("optimize", None), fw)
     explicit_w = sec.pop("explicit", None) or {}
     groups = sec.pop("groups", None) or {}
     levels = sec.pop("levels", None) or {}
@@ -88,7 +120,39 @@ def _parse_section(section: Mapping[str, Any], fw: Framework):
     method = str(sec.pop("method", "none"))
     stage = StageSection(method=method, levels=lv,
                          overrides={str(k): dict(v or {}) for k, v in groups.items()}, **sec)
-    return stage, {str(k): v for k, v in explicit_w.items()}
+    return stage, {str(k): v for k, v in explicit_w.items()}, optimize
+
+
+def _optimized_parents(stage: StageSection, fw: Framework,
+                       optimize: Mapping[str, Any] | None) -> set[str]:
+    """Parents of the optimised level's nodes; a scheme named for one of them is an error."""
+    if optimize is None:
+        return set()
+    parents = {fw.nodes[c].parent for c in fw.level_codes(optimize["level"])}
+    parents.discard(None)
+    clash = sorted(p for p in parents
+                   if "method" in (stage.overrides.get(p) or {})
+                   or "method" in (stage.levels.get(fw.nodes[p].level) or {}))
+    if clash:
+        raise ConfigError(f"weights: groups {clash} get a scheme in weights.groups/levels and "
+                          f"are also optimised by weights.optimize (level "
+                          f"{optimize['level']}); keep one of the two")
+    return {str(p) for p in parents}
+
+
+def _optimize_step(optimize: Mapping[str, Any], fw: Framework, normalized: pd.DataFrame,
+                   cfg: Config) -> tuple[dict[str, float], dict[str, Any]]:
+    """Run ``weights.optimize`` on the current framework: new weights and the group info."""
+    from .optimize import optimize_level_weights
+
+    kw = {k: v for k, v in optimize.items() if k != "level"}
+    res = optimize_level_weights(normalized, fw, optimize["level"], cfg=cfg, **kw)
+    info = {"method": f"optimize ({res.optype}, {res.method})", "params": dict(optimize),
+            "units_used": int(len(normalized)), "units_dropped": 0,
+            "diagnostics": {"objective": res.objective, "coinr": res.coinr["objective"],
+                            "nominal": res.nominal_objective, "statement": res.statement(),
+                            "table": res.table}}
+    return {str(c): float(v) for c, v in res.weights.items()}, info
 
 
 def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: pd.DataFrame, *,
@@ -105,13 +169,18 @@ def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: 
           groups:                  # by parent code: weights of that node's children
             Conn: {method: ahp, matrix: [[1, 3], [0.3333, 1]]}
           explicit: {Conn: 2}      # raw weights set last, for any node
+          optimize:                # weights of ALL nodes at one level against the index
+            level: 2               # (COINr get_opt_weights; keys: optype, target, method,
+            optype: balance        #  cortype, lower, upper, toler, maxiter)
 
     Layering is the config's one rule (:func:`aiindex.config.resolve_choice`): default →
     ``levels[parent level]`` → ``groups[parent]``; a layer naming ``method`` replaces method and
     parameters, one without only updates parameters. Groups are processed bottom-up: the
     children of a group that are aggregates are scored first (``aggregate_stage``) with the
     weights fitted so far below them. Data-driven schemes use the units with complete scores
-    for that group (the number used is recorded).
+    for that group (the number used is recorded). ``optimize`` fits the weights of the nodes at
+    its ``level`` when the loop reaches their parents (so with the weights fitted below), in
+    place of the default scheme for those parents; ``explicit`` weights are set last.
 
     Returns
     -------
@@ -121,7 +190,8 @@ def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: 
         ``table`` (per node: parent, level, method, nominal and new local and effective
         weights), ``groups`` (per parent: method, params, units used, scheme diagnostics).
     """
-    stage, explicit_w = _parse_section(section, fw)
+    stage, explicit_w, optimize = _parse_section(section, fw)
+    opt_parents = _optimized_parents(stage, fw, optimize)
     nominal = fw
     new: dict[str, float] = {}
     method_of: dict[str, str] = {}
@@ -129,10 +199,16 @@ def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: 
     cur = fw
     for lvl in range(2, fw.depth + 1):
         parents = [p for p in fw.aggregates if fw.nodes[p].level == lvl]
+        if optimize is not None and opt_parents & set(parents):
+            upd, ginfo[f"level {optimize['level']}"] = _optimize_step(optimize, cur, normalized,
+                                                                      cfg)
+            method_of.update({c: "optimize" for c in upd})
+            new.update(upd)
+            cur = cur.with_weights(upd)
         todo = []
         for p in parents:
             ch = resolve_choice(stage, "weights", p, lvl)
-            if ch.method != "none":
+            if ch.method != "none" and p not in opt_parents:
                 todo.append((p, ch))
         if not todo:
             continue
