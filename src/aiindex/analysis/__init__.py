@@ -8,7 +8,11 @@ Each module is imported on its own (several need scipy):
 * :mod:`aiindex.analysis.audit`: correlations, Cronbach's alpha, PCA, unit profiles;
 * :mod:`aiindex.analysis.trends`: trends and gaps over a panel run;
 * :mod:`aiindex.analysis.calibrate`: weights that reproduce published scores;
-* :mod:`aiindex.analysis.importance`: nominal weight against measured importance.
+* :mod:`aiindex.analysis.importance`: nominal weight against measured importance;
+* :mod:`aiindex.analysis.optimize`: weights of a level optimised against the index (COINr
+  ``get_opt_weights``);
+* :mod:`aiindex.analysis.compare`: two or more results aligned: score and rank changes, rank
+  correlations, movers.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stage", default="raw",
                    help="stage table to describe: raw, denominated, imputed, screened, treated, "
                         "normalized or aggregated (default: raw)")
+    p.add_argument("--strict", action="store_true",
+                   help="flag outliers with COINr's strict rule (|skew| > 2 and kurtosis > 3.5) "
+                        "instead of >= (the rule the treat stage uses)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -25,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
     if args.stage not in res.stages:
         raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")
     X = res.stages[args.stage][res.framework.metrics]
-    ms, ua = metric_stats(X), unit_availability(X)
+    ms, ua = metric_stats(X, strict=args.strict), unit_availability(X)
     print(f"metric statistics of stage {args.stage!r} ({X.shape[0]} units x {X.shape[1]} metrics)")
     print(fmt_table(ms, decimals=3))
     low = ua.sort_values("availability").head(10)
