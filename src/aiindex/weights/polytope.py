@@ -42,7 +42,8 @@ import numpy as np
 
 from ..errors import MethodError
 
-__all__ = ["Polytope", "RankRanges", "rank_ranges", "pair_block_extremes"]
+__all__ = ["Polytope", "RankRanges", "rank_ranges", "pair_block_extremes", "ratio_extremes",
+           "counts_above"]
 
 #: Qhull is tried for vertex enumeration up to this dimension of the affine hull
 MAX_QHULL_DIM = 12
@@ -553,3 +554,30 @@ def _quiet_milp(milp: Any, *args: Any, **kw: Any) -> Any:
     finally:
         os.dup2(saved, fd)
         os.close(saved)
+
+
+def ratio_extremes(poly: Polytope, N: np.ndarray, d: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest ``N[i] · x / d · x`` over the polytope, where ``d · x > 0`` on it
+    (e.g. a weight ``v_j`` over its group's sum ``b``): a ratio of linear functions attains its
+    extremes at vertices; without a vertex list, the Charnes–Cooper transformation
+    (``y = τ x``, ``d · y = 1``) makes each one a linear programme."""
+    N = np.atleast_2d(np.asarray(N, dtype=np.float64))
+    d = np.asarray(d, dtype=np.float64)
+    V = poly.vertices()
+    if V is not None:
+        den = V @ d
+        if (den <= 0).any():
+            raise MethodError("ratio_extremes: the denominator must be positive on the set")
+        R = (N @ V.T) / den[None, :]
+        return R.min(axis=1), R.max(axis=1)
+    G, h, E, e = poly._inequalities()
+    dim = poly.dim
+    # variables (y, τ): G y - h τ <= 0, E y - e τ = 0, d · y = 1, τ >= 0
+    cc = Polytope.make(dim + 1, A_ub=np.column_stack([G, -h]),
+                       b_ub=np.zeros(len(G)),
+                       A_eq=np.vstack([np.column_stack([E, -e]),
+                                       np.concatenate([d, [0.0]])[None, :]]),
+                       b_eq=np.concatenate([np.zeros(len(E)), [1.0]]),
+                       lb=np.concatenate([np.full(dim, -np.inf), [0.0]]))
+    return cc.extremes(np.hstack([N, np.zeros((len(N), 1))]), use_vertices=False)
