@@ -68,6 +68,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._io import write_text_atomic
 from ..config import Config, resolve_config
 from ..errors import ConfigError, DataError, MethodError
 from ..framework import Framework
@@ -237,7 +238,10 @@ class CalibrationResult:
         (written to ``path`` if given)."""
         known = base is not None or (self.config is not None and self.config.source_file)
         data = self.to_overlay(path, base=base, extra=extra) if known else self.to_config()
-        return dump_yaml(data, path)
+        text = dump_yaml(data)
+        if path is not None:
+            write_text_atomic(path, text)
+        return text
 
     def scales_table(self) -> pd.DataFrame:
         """Fit of every aggregator × scale (without the weights)."""
