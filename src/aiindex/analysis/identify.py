@@ -395,13 +395,16 @@ class IdentifiabilityReport:
                       self.weights.to_string(float_format=lambda v: f"{v:.4f}")]
             lines += ["null checks:", self.null_checks().to_string(index=False)]
             u = self.units
+            has_ranks = "rank_best" in u
+            wide = u.assign(width=u["rank_worst"] - u["rank_best"]) if has_ranks else \
+                u.assign(width=u["score_max"] - u["score_min"])
             sel = u.loc[[c for c in units if c in u.index]] if units else \
-                u.assign(width=u["rank_worst"] - u["rank_best"]).sort_values(
-                    ["width", "rank_fitted"], ascending=[False, True]).head(10)
-            lines += ["rank ranges over the feasible set" + ("" if units else " (widest)")
-                      + ":", sel[["published", "fitted", "score_min", "score_max",
-                                  "rank_fitted", "rank_best", "rank_worst"]].to_string(
-                          float_format=lambda v: f"{v:.2f}")]
+                wide.sort_values(["width", "rank_fitted"], ascending=[False, True]).head(10)
+            cols = ["published", "fitted", "score_min", "score_max", "rank_fitted"] + (
+                ["rank_best", "rank_worst"] if has_ranks else [])
+            lines += [("rank" if has_ranks else "score") + " ranges over the feasible set"
+                      + ("" if units else " (widest)") + ":",
+                      sel[cols].to_string(float_format=lambda v: f"{v:.2f}")]
         return "\n".join(lines)
 
     def to_csv(self, path: str | Path, *, command: str = "") -> list[Path]:
@@ -429,7 +432,9 @@ class IdentifiabilityReport:
                               border=0, na_rep="—")
 
         i = self.info
-        u = self.units.assign(width=self.units["rank_worst"] - self.units["rank_best"])
+        u = self.units
+        cols = ["target", "published", "fitted", "score_min", "score_max", "rank_fitted"] + (
+            ["rank_best", "rank_worst"] if "rank_best" in u else [])
         parts = [f"<h2 id='identifiability'>{html.escape(heading)}</h2>",
                  f"<p><strong>{html.escape(self.verdict)}</strong></p>",
                  f"<p>{i['n_targets']} published target(s), {i['n_free']} free weight(s), "
@@ -439,10 +444,9 @@ class IdentifiabilityReport:
             parts.append(f"<p class='note'>{html.escape(str(i['note']))}</p>")
         parts += ["<h3>Weights over the feasible set</h3>", table(self.weights),
                   "<h3>Null checks</h3>", table(self.null_checks(), index=False),
-                  "<h3>Rank ranges over the feasible set</h3>",
-                  "<div class='scroll'>" + table(u.sort_values(["rank_fitted"])[[
-                      "target", "published", "fitted", "score_min", "score_max",
-                      "rank_fitted", "rank_best", "rank_worst"]]) + "</div>"]
+                  "<h3>Scores and ranks over the feasible set</h3>",
+                  "<div class='scroll'>" + table(u.sort_values(["rank_fitted"])[cols])
+                  + "</div>"]
         return "".join(parts)
 
     def __repr__(self) -> str:
