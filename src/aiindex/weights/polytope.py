@@ -417,8 +417,9 @@ def rank_ranges(poly: Polytope, S: np.ndarray, s0: np.ndarray | None = None, *,
         Points of the set tried first as witnesses (default: the vertices when they are few,
         else 1,000 hit-and-run draws); a bound they attain needs no LP or MILP.
     eps
-        Score differences up to ``eps`` are ties (default ``1e-9 ×`` the largest absolute
-        score, at least ``1e-12``).
+        Score differences up to ``eps`` are ties (default ``1e-6 ×`` the largest absolute
+        score, at least ``1e-5``: well above the solvers' feasibility tolerances, about
+        ``1e-7``, so that a mixed-integer solution never counts a tie as a win).
 
     Raises
     ------
@@ -433,7 +434,7 @@ def rank_ranges(poly: Polytope, S: np.ndarray, s0: np.ndarray | None = None, *,
     ext = extremes if extremes is not None else poly.extremes
     smin, smax = ext(S, s0)
     if eps is None:
-        eps = max(1e-12, 1e-9 * float(np.abs(np.concatenate([smin, smax])).max(initial=0)))
+        eps = max(1e-5, 1e-6 * float(np.abs(np.concatenate([smin, smax])).max(initial=0)))
     lo, hi = _pairwise(poly, S, s0, extremes)
     nec, pos = lo > eps, hi > eps
     np.fill_diagonal(nec, False)
