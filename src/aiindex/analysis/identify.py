@@ -528,7 +528,8 @@ def _weight_table(res: CalibrationResult, problem: CalibrationProblem, m: _Model
     k = len(problem.codes)
     N = np.hstack([np.zeros((k, 1)), np.eye(k)])
     lo, hi = ratio_extremes(poly, N, m.den)
-    lo, hi = (np.where(np.abs(v) < 1e-12, 0.0, v) for v in (lo, hi))  # solver noise at 0
+    P = problem.P
+    lo, hi = np.clip(lo, P.lo, P.hi), np.clip(hi, P.lo, P.hi)  # solver noise at the bounds
     fitted = res.alternatives.loc[(res.alternatives["aggregator"] == res.aggregator)
                                   & (res.alternatives["scale"] == res.scale),
                                   [f"w_{c}" for c in problem.codes]].iloc[0].to_numpy(float)
