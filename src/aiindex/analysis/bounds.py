@@ -238,17 +238,20 @@ def rank_bounds(config: Any = None, *, level: int | None = None, effective: bool
     if smaa:
         acc = acceptability(A, ws.sample(int(smaa), seed), rr.eps, units)
     table = _table(d, ws, A, rr, units)
-    wit = pd.concat([pd.DataFrame(rr.witness_best, index=units, columns=codes).assign(
-        bound="best"), pd.DataFrame(rr.witness_worst, index=units, columns=codes).assign(
-        bound="worst")]).rename_axis("uCode").reset_index().set_index(["uCode", "bound"])
-    order = table.index
     if acc is not None:
-        acc = acc.loc[order]
-    return RankBounds(table=table, witnesses=wit.sort_index(), acceptability=acc,
+        acc = acc.loc[table.index]
+    return RankBounds(table=table, witnesses=_witnesses(rr, units, codes), acceptability=acc,
                       weight_set=ws, design=d, config=result.config,
                       info={"seconds": time.perf_counter() - t0, "set": desc,
                             "n_samples": int(smaa), "seed": seed, "level": lvl,
                             "eps": rr.eps})
+
+
+def _witnesses(rr: Any, units: list[str], codes: list[str]) -> pd.DataFrame:
+    """Local weights attaining each unit's best and worst rank (index ``uCode, bound``)."""
+    parts = [pd.DataFrame(W, index=pd.Index(units, name="uCode"), columns=codes).assign(bound=b)
+             for W, b in ((rr.witness_best, "best"), (rr.witness_worst, "worst"))]
+    return pd.concat(parts).reset_index().set_index(["uCode", "bound"]).sort_index()
 
 
 def _check_root_rescale(d: LinearDesign) -> None:
