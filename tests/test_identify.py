@@ -101,13 +101,18 @@ def test_outputs_csv_html_and_report_hook(tmp_path):
     assert "Null checks" in h
 
 
-def test_report_includes_the_section(asem_dir, tmp_path):
+def test_report_includes_the_section():
     from aiindex import run
     from aiindex.outputs.report import report_html
 
-    res = run(ROOT / "configs" / "asem.yaml")
-    pub = res.scores["Index"].round(2)
-    rep = identifiability(calibrate(pub, config=ROOT / "configs" / "asem.yaml", level=3),
+    rng = np.random.default_rng(8)
+    data = pd.DataFrame(rng.uniform(0, 100, (20, 3)).round(1), columns=["a", "b", "c"])
+    data.insert(0, "uCode", [f"U{i:02d}" for i in range(20)])
+    cfg = {"name": "toy", "framework": {"code": "I", "children": [
+        {"code": "a", "weight": 2}, {"code": "b"}, {"code": "c"}]},
+        "normalize": {"method": "none"}}
+    res = run(cfg, data=data)
+    rep = identifiability(calibrate(res.scores["I"].round(2), config=cfg, data=data),
                           ranks=False)
     assert rep.identified
     page = report_html(res, charts=False, identifiability=rep)

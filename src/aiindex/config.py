@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,7 +381,7 @@ def weights_problems(sec: Any, src: str | None = None) -> list[Problem]:
     explicit = sec.get("explicit")
     if isinstance(explicit, Mapping):
         for c, v in explicit.items():
-            ok = isinstance(v, int | float) and not isinstance(v, bool) \
+            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) \
                 and 0 <= v < float("inf")
             if not ok:
                 out.append(Problem(f"weights.explicit.{c}: a raw weight must be a number >= 0",
