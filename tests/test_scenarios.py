@@ -33,7 +33,7 @@ DATA = pd.DataFrame({"uCode": ["A", "B", "C"], "m1": [80.0, 20.0, 50.0],
 
 
 def test_whatif_hand_computed_weights():
-    t = whatif(toy(), [{"name": "d2x3", "weights": {"D2": 3}}], data=DATA)
+    t = whatif(toy(), [{"name": "d2x3", "weights": {"explicit": {"D2": 3}}}], data=DATA)
     base = t[t.scenario == "base"].set_index("uCode")
     sc = t[t.scenario == "d2x3"].set_index("uCode")
     # base: D1 = (60, 40, 50), D2 = (10, 70, 40); Index = (35, 55, 45)
@@ -81,8 +81,9 @@ def test_restating_or_scaling_weights_changes_nothing(k, w1, w2):
     cfg = toy()
     cfg["framework"]["children"][0]["weight"] = w1
     cfg["framework"]["children"][1]["weight"] = w2
-    t = whatif(cfg, [{"name": "same", "weights": {"D1": w1, "D2": w2}},
-                     {"name": "scaled", "weights": {"D1": k * w1, "D2": k * w2}}], data=DATA)
+    t = whatif(cfg, [{"name": "same", "weights": {"explicit": {"D1": w1, "D2": w2}}},
+                     {"name": "scaled", "weights": {"explicit": {"D1": k * w1, "D2": k * w2}}}],
+               data=DATA)
     base = t[t.scenario == "base"]["score"].to_numpy()
     for name in ("same", "scaled"):
         np.testing.assert_allclose(t[t.scenario == name]["score"].to_numpy(), base,
@@ -92,7 +93,7 @@ def test_restating_or_scaling_weights_changes_nothing(k, w1, w2):
 
 def test_scenario_errors():
     with pytest.raises(ConfigError, match="unknown node"):
-        run_scenario(toy(), {"weights": {"nope": 2}}, data=DATA)
+        run_scenario(toy(), {"weights": {"explicit": {"nope": 2}}}, data=DATA)
     with pytest.raises(ConfigError, match="unknown node"):
         run_scenario(toy(), {"drop": ["nope"]}, data=DATA)
     with pytest.raises(ConfigError, match="unknown parent"):
@@ -157,15 +158,55 @@ def test_scenario_weights_and_drop_on_a_config_with_a_weights_section():
 
     cfg = default_config_path()
     base = aiindex.run(cfg)
-    res = run_scenario(cfg, {"name": "coop", "weights": {"COOPERATION": 0.5}})
+    res = run_scenario(cfg, {"name": "coop", "weights": {"explicit": {"COOPERATION": 0.5}}})
     fw = base.framework.with_weights({"COOPERATION": 0.5})
     expected = aggregate_stage(base.config, fw, base.stages["normalized"])[fw.root]
     np.testing.assert_allclose(res.index.to_numpy(), expected.reindex(res.scores.index).to_numpy(),
                                rtol=0, atol=1e-9)
     assert not np.allclose(res.index.to_numpy(), base.index.reindex(res.scores.index).to_numpy())
-    wi = whatif(cfg, [{"name": "coop", "weights": {"COOPERATION": 0.5}}])
+    wi = whatif(cfg, [{"name": "coop", "weights": {"explicit": {"COOPERATION": 0.5}}}])
     assert wi.loc[wi.scenario == "coop", "rank_change"].abs().sum() > 0
     dropped = run_scenario(cfg, {"name": "nocoop", "drop": ["COOPERATION"]})
     assert "COOPERATION" not in dropped.framework.nodes
     loo = leave_one_out(cfg, level=3)
     assert len(loo) > 0
+
+
+# ------------------------------------------------------------------ one weights dialect
+def test_old_scenario_weights_form_is_rejected_with_the_new_one():
+    with pytest.raises(ConfigError, match=r"old form.*`weights: \{explicit: \{D2: 3\}\}`"):
+        run_scenario(toy(), {"name": "old", "weights": {"D2": 3}}, data=DATA)
+    # with a weighting method in force, node codes beside it are still the old form
+    cfg = {**toy(), "weights": {"method": "equal"}}
+    with pytest.raises(ConfigError, match=r"explicit: \{D1: 1\}"):
+        run_scenario(cfg, {"name": "old", "weights": {"D1": 1}}, data=DATA)
+    with pytest.raises(ConfigError, match="weights section"):
+        run_scenario(toy(), {"name": "bad", "weights": [1, 2]}, data=DATA)
+
+
+def test_scenario_weights_section_merges_with_the_config_section():
+    # the scenario names a scheme: equal weights replace the config's explicit D2 = 3
+    cfg = {**toy(), "weights": {"explicit": {"D2": 3}}}
+    t = whatif(cfg, [{"name": "eq", "weights": {"method": "equal", "explicit": None}}],
+               data=DATA)
+    base = t[t.scenario == "base"].set_index("uCode")["score"]
+    eq = t[t.scenario == "eq"].set_index("uCode")["score"]
+    np.testing.assert_allclose(base, [22.5, 62.5, 42.5])  # D2 weight 3
+    np.testing.assert_allclose(eq, [35, 55, 45])  # equal weights
+    # explicit weights of a dropped node are ignored; of an added node, applied
+    t2 = whatif(toy(), [{"name": "d", "drop": ["m2"], "weights": {"explicit": {"m2": 5}}}],
+                data=DATA)
+    np.testing.assert_allclose(t2[t2.scenario == "d"]["score"], [45, 45, 45])
+
+
+def test_scenario_with_extends_of_another_config_warns(tmp_path):
+    from aiindex.yamlio import dump_yaml
+
+    dump_yaml({**toy(), "data": {"file": "d.csv"}}, tmp_path / "a.yaml")
+    DATA.to_csv(tmp_path / "d.csv", index=False)
+    dump_yaml({"extends": "a.yaml", "weights": {"explicit": {"D2": 3}}}, tmp_path / "ov.yaml")
+    t = whatif(tmp_path / "a.yaml", [tmp_path / "ov.yaml"])  # its own base: no warning
+    assert t[t.scenario == "ov"]["score"].round(6).tolist() == [22.5, 62.5, 42.5]
+    dump_yaml({**toy(), "name": "other", "data": {"file": "d.csv"}}, tmp_path / "b.yaml")
+    with pytest.warns(UserWarning, match="extends .*a.yaml but is run against"):
+        whatif(tmp_path / "b.yaml", [tmp_path / "ov.yaml"])

@@ -17,8 +17,11 @@ A config is a YAML mapping::
     tiers: ...          # tier clustering (aiindex.tiers)
     uncertainty: ...    # Monte Carlo (aiindex.uncertainty)
 
-**Extending a config.** ``extends: other.yaml`` (a config in the same folder) starts from that
-config and deep-merges this file over it, with the rule below for stage methods.
+**Extending a config.** ``extends: other.yaml`` (a path relative to this file's folder, or
+absolute) starts from that config and deep-merges this file over it, with the rule below for
+stage methods. Relative paths inside each file resolve against that file's own folder: the
+parent's ``framework``, ``data`` (``file``, ``names``) and weight-set files keep pointing where
+they pointed, wherever the extending file lives.
 
 **Stage sections.** ``method`` names a registered method (``none`` skips the stage); every other
 key is a parameter of that method, except the reserved keys ``overrides`` (per node code),
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +61,9 @@ __all__ = [
     "resolve_choice",
     "STAGES",
     "STAGE_OPTIONS",
+    "WEIGHTS_KEYS",
+    "weights_problems",
+    "weights_hint",
 ]
 
 STAGES = ("denominate", "impute", "screen", "treat", "normalize", "aggregate")
@@ -217,9 +224,11 @@ def _raw(config: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path, 
     base_dir = path.resolve().parent
     parent = raw.pop("extends", None)
     if parent is not None:
-        # a config may extend another one (paths in both resolve against their own folder,
-        # so the parent must live in the same folder or use absolute paths)
-        ppath = (base_dir / str(parent)).resolve()
+        # a config may extend another one; paths in each resolve against its own folder
+        ppath = (base_dir / Path(str(parent)).expanduser()).resolve()
+        if not ppath.is_file():
+            raise ConfigError(f"config {path}: 'extends: {parent}' names no config file "
+                              f"({ppath} not found)")
         chain = _seen.get() | {str(path.resolve())}
         if str(ppath) in chain:
             raise ConfigError(f"config {path} extends itself through {parent!r} (a cycle)")
@@ -229,10 +238,40 @@ def _raw(config: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path, 
         finally:
             _seen.reset(token)
         if pbase != base_dir:
-            raise ConfigError(f"config {path}: 'extends: {parent}' must name a config in the "
-                              "same folder")
+            praw = _rebase_paths(praw, pbase)
         raw = deep_merge(_drop_replaced_params(praw, raw), raw)
     return raw, base_dir, str(path)
+
+
+def _abs(p: Any, base: Path) -> Any:
+    if not isinstance(p, str):
+        return p
+    q = Path(p).expanduser()
+    return p if q.is_absolute() else str((base / q).resolve())
+
+
+def _rebase_paths(raw: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """A copy of a parent config whose relative file paths are made absolute against its own
+    folder ``base`` (framework file, data file and names, weight-set files of uncertainty
+    factors), so that they keep their meaning in a config extending it from elsewhere."""
+    out = copy.deepcopy(dict(raw))
+    fwk = out.get("framework")
+    if isinstance(fwk, str):
+        out["framework"] = _abs(fwk, base)
+    elif isinstance(fwk, Mapping) and "file" in fwk and "code" not in fwk:
+        out["framework"] = {**fwk, "file": _abs(fwk["file"], base)}
+    data = out.get("data")
+    if isinstance(data, str):
+        out["data"] = _abs(data, base)
+    elif isinstance(data, Mapping):
+        out["data"] = {**data, **{k: _abs(data[k], base) for k in ("file", "names")
+                                  if k in data}}
+    unc = out.get("uncertainty")
+    if isinstance(unc, Mapping) and isinstance(unc.get("factors"), list):
+        out["uncertainty"] = {**unc, "factors": [
+            {**f, "file": _abs(f["file"], base)} if isinstance(f, Mapping) and "file" in f
+            else f for f in unc["factors"]]}
+    return out
 
 
 def resolve_config(
@@ -260,7 +299,7 @@ def resolve_config(
             raw[s] = {"method": raw[s]}
     if isinstance(raw.get("data"), str):
         raw["data"] = {"file": raw["data"]}
-    problems = _stage_problems(raw, src)
+    problems = _stage_problems(raw, src) + weights_problems(raw.get("weights"), src)
     try:
         cfg = Config(**raw, base_dir=str(base), source_file=src)
     except PydValidationError as exc:
@@ -313,13 +352,58 @@ def _stage_problems(raw: Mapping[str, Any], src: str | None) -> list[Problem]:
     return problems
 
 
+#: keys of the ``weights`` section that are not parameters of its method
+WEIGHTS_KEYS = ("method", "levels", "groups", "explicit", "optimize")
+
+
+def weights_hint(extra: Mapping[str, Any]) -> str:
+    """The new form of raw node weights given at the top of a ``weights`` section."""
+    inner = ", ".join(f"{k}: {v}" for k, v in extra.items())
+    return f"weights: {{explicit: {{{inner}}}}}"
+
+
+def weights_problems(sec: Any, src: str | None = None) -> list[Problem]:
+    """Problems of a ``weights`` section that need no framework: not a mapping, ``levels``/
+    ``groups``/``explicit`` not mappings, explicit weights that are not numbers >= 0, and keys
+    beside ``method``/``levels``/``groups``/``explicit`` when no weighting method is named
+    (they would be parameters of no method: typically raw node weights in the old form
+    ``weights: {Sust: 2}``, which belong under ``weights.explicit``)."""
+    if sec is None:
+        return []
+    if not isinstance(sec, Mapping):
+        return [Problem(f"the weights section must be a mapping, got {sec!r}", file=src,
+                        key="weights", expected="method, levels, groups, explicit")]
+    out = []
+    for k in ("levels", "groups", "explicit"):
+        if sec.get(k) is not None and not isinstance(sec[k], Mapping):
+            out.append(Problem(f"weights.{k} must be a mapping", file=src, key=f"weights.{k}",
+                               value=sec[k]))
+    explicit = sec.get("explicit")
+    if isinstance(explicit, Mapping):
+        for c, v in explicit.items():
+            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) \
+                and 0 <= v < float("inf")
+            if not ok:
+                out.append(Problem(f"weights.explicit.{c}: a raw weight must be a number >= 0",
+                                   file=src, key=f"weights.explicit.{c}", value=v))
+    extra = {k: v for k, v in sec.items() if k not in WEIGHTS_KEYS}
+    if extra and str(sec.get("method", "none")) == "none":
+        out.append(Problem(
+            f"unknown key(s) {list(extra)} in the weights section: with no weighting method "
+            "they are parameters of nothing. Raw node weights go under explicit, e.g. "
+            f"`{weights_hint(extra)}`", file=src, key=f"weights.{next(iter(extra))}",
+            expected="method (and its parameters), levels, groups, explicit, optimize"))
+    return out
+
+
 def _drop_replaced_params(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Apply the one rule to overrides too: a stage override naming another ``method`` replaces
     the method *and* its parameters (overrides, levels and stage options are kept)."""
     out = dict(raw)
     # tiers and weights sections: a new method replaces the old method's parameters too
     for sec_name, keep in (("tiers", ("node", "rules")),
-                           ("weights", ("levels", "groups", "explicit"))):
+                           ("weights", ("levels", "groups", "explicit", "optimize")),
+                           ("rescale", ("nodes",))):
         new, old = overrides.get(sec_name), raw.get(sec_name)
         if isinstance(new, Mapping) and isinstance(old, Mapping) and "method" in new \
                 and new["method"] != old.get("method"):

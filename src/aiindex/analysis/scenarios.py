@@ -4,19 +4,25 @@ A **scenario** is a small YAML overlay on a config::
 
     name: double_sustainability
     description: Sustainability counts twice
-    weights: {Sust: 2}                 # raw weight of any node (relative among its siblings)
+    weights:                           # the config's weights section (docs/weights.md)
+      explicit: {Sust: 2}              # raw weight of any node (relative among its siblings)
     drop: [Goods, Services]            # nodes removed (with everything below them)
     add:                               # new nodes (a metric needs its column in the data)
       - {code: NewMetric, parent: Physical, weight: 1, direction: 1}
     normalize: {method: zscore, mean: 10, sd: 2}   # any stage section, deep-merged
     aggregate: {method: geometric}
+    rescale: {method: minmax}          # any other config section, deep-merged
 
-Stage sections (and any other config key except ``name``, ``description``, ``weights``, ``drop``,
-``add``) are deep-merged into the config with :func:`aiindex.config.deep_merge` (a ``null``
-deletes a key, so ``{method: zscore, low: null, high: null}`` switches method and drops the old
-parameters). Framework edits are applied in the order add → weights → drop with
-:meth:`Framework.with_weights` / :meth:`Framework.drop`. An overlay that restates the base
-config's own values is a no-op.
+Everything except ``name``, ``description``, ``drop`` and ``add`` is merged into the config
+with the rules of :func:`aiindex.config.resolve_config` (a ``null`` deletes a key; naming
+another ``method`` replaces the old method's parameters). ``weights`` is the same section as in
+a config — ``method``, ``levels``, ``groups``, ``explicit`` — in every place (config, scenario,
+calibration overlay, explorer download); the old scenario form ``weights: {Sust: 2}`` is an
+error whose message shows the new one. Explicit weights are applied last, after any weighting
+scheme of the config. Framework edits are applied in the order add → drop; explicit weights of
+dropped nodes are ignored. A scenario may carry ``extends:`` (a calibration overlay does): it is
+ignored, with a warning when it names another config than the one the scenario runs against.
+An overlay that restates the base config's own values is a no-op.
 
 Signs, the same as in :func:`aiindex.panel.trends` and the weight explorer: ``rank_change =
 base_rank - rank`` (positive = the unit moved up), ``tier_change = base_tier - tier`` (positive =
@@ -25,6 +31,7 @@ a better tier).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import STAGES, resolve_config
+from ..config import STAGES, WEIGHTS_KEYS, resolve_config, weights_hint
 from ..errors import ConfigError, MethodError, ValidationError
 from ..framework import Framework, Node
 from ..pipeline import build_framework, load_dataset, run_dataset
@@ -44,8 +51,8 @@ __all__ = ["load_scenario", "run_scenario", "whatif", "leave_one_out", "decompos
            "FRAMEWORK_KEYS"]
 
 #: scenario keys that edit the framework rather than the config
-FRAMEWORK_KEYS = ("weights", "drop", "add")
-_META = ("name", "description")
+FRAMEWORK_KEYS = ("drop", "add")
+_META = ("name", "description", "extends")
 
 
 def load_scenario(scenario: str | Path | Mapping[str, Any], default_name: str = "scenario"
@@ -60,9 +67,13 @@ def load_scenario(scenario: str | Path | Mapping[str, Any], default_name: str = 
             raise ConfigError(f"scenario file {p} must hold a mapping")
         sc = dict(sc)
         default_name = p.stem
+        if isinstance(sc.get("extends"), str):  # a calibration overlay names its base config
+            sc["extends"] = str((p.resolve().parent / sc["extends"]).resolve())
     sc.setdefault("name", default_name)
     if "weights" in sc and not isinstance(sc["weights"], Mapping):
-        raise ConfigError(f"scenario {sc['name']!r}: 'weights' must be a mapping node -> weight")
+        raise ConfigError(f"scenario {sc['name']!r}: 'weights' must be the weights section "
+                          "(method, levels, groups, explicit), e.g. weights: {explicit: "
+                          "{Sust: 2}}")
     if "drop" in sc and not isinstance(sc["drop"], list):
         raise ConfigError(f"scenario {sc['name']!r}: 'drop' must be a list of node codes")
     if "add" in sc and not isinstance(sc["add"], list):
@@ -89,11 +100,6 @@ def _edit_framework(fw: Framework, sc: Mapping[str, Any]) -> Framework:
                 raise ConfigError(f"scenario {name!r}: add[{i}] invalid: {exc}") from None
         nodes = [n.model_copy(update={"type": "metric"}) for n in fw.nodes.values()] + new
         fw = Framework(nodes, extras=fw.extras, name=fw.name)
-    if sc.get("weights"):
-        unknown = sorted(set(sc["weights"]) - set(fw.nodes))
-        if unknown:
-            raise ConfigError(f"scenario {name!r}: weights for unknown node(s) {unknown}")
-        fw = fw.with_weights({str(k): float(v) for k, v in sc["weights"].items()})
     if sc.get("drop"):
         unknown = sorted(set(sc["drop"]) - set(fw.nodes))
         if unknown:
@@ -102,19 +108,39 @@ def _edit_framework(fw: Framework, sc: Mapping[str, Any]) -> Framework:
     return fw
 
 
-def _reconcile_weights_section(cfg: Any, fw: Framework, sc: Mapping[str, Any]) -> Any:
-    """Keep a scenario's weights in force when the config has a ``weights`` section.
+def _check_weights_dialect(config: Any, sc: Mapping[str, Any]) -> None:
+    """Reject the old scenario form ``weights: {Sust: 2}`` with the new one in the message.
 
-    The pipeline applies the config's weighting scheme (and its ``explicit`` weights) after
-    building the framework, which would overwrite the scenario's ``weights``. So scenario weights
-    are merged into ``weights.explicit`` (applied last), and explicit weights of nodes the
-    scenario dropped are removed.
+    Only keys beside ``method``/``levels``/``groups``/``explicit`` are looked at (they may be
+    parameters of a weighting method); those that are node codes of the framework are raw
+    weights in the old form.
     """
+    w = sc.get("weights") or {}
+    extra = [k for k in w if k not in WEIGHTS_KEYS]
+    if not extra:
+        return
+    nodes = build_framework(resolve_config(config)).nodes
+    old = {k: w[k] for k in extra if k in nodes}
+    if old:
+        raise ConfigError(f"scenario {sc.get('name', 'scenario')!r}: 'weights: {old}' is the old "
+                          f"form; raw node weights go under explicit: `{weights_hint(old)}`")
+
+
+def _reconcile_weights_section(cfg: Any, fw: Framework, sc: Mapping[str, Any]) -> Any:
+    """The config's ``weights`` section (with the scenario's merged in) for the edited
+    framework: a scenario's explicit weights must name nodes of it; explicit weights and groups
+    of nodes the scenario dropped are removed."""
+    name = sc.get("name", "scenario")
+    mine = dict((sc.get("weights") or {}).get("explicit") or {})
+    added = {str(n.get("code")) for n in sc.get("add") or [] if isinstance(n, Mapping)}
+    dropped = {str(c) for c in sc.get("drop") or []}
+    unknown = sorted(str(k) for k in mine if k not in fw.nodes and k not in added | dropped)
+    if unknown:
+        raise ConfigError(f"scenario {name!r}: weights for unknown node(s) {unknown}")
     if not cfg.weights:
         return cfg
     sec = dict(cfg.weights)
     explicit = {k: v for k, v in dict(sec.get("explicit") or {}).items() if k in fw.nodes}
-    explicit.update({str(k): float(v) for k, v in (sc.get("weights") or {}).items()})
     groups = {k: v for k, v in dict(sec.get("groups") or {}).items() if k in fw.nodes}
     sec["explicit"] = explicit
     if "groups" in sec:
@@ -141,6 +167,8 @@ def run_scenario(config: Any, scenario: str | Path | Mapping[str, Any] | None = 
                  data: Any = None):
     """Run the config with one scenario overlay (``None`` = the base); returns a ``Result``."""
     sc = load_scenario(scenario) if scenario is not None else {"name": "base"}
+    _check_weights_dialect(config, sc)
+    _check_extends(config, sc)
     over = {k: v for k, v in sc.items() if k not in FRAMEWORK_KEYS + _META}
     cfg = resolve_config(config, over or None)
     fw0 = build_framework(cfg)
@@ -152,6 +180,17 @@ def run_scenario(config: Any, scenario: str | Path | Mapping[str, Any] | None = 
         raise ValidationError(problems, title=f"invalid scenario {sc['name']!r}")
     ds = load_dataset(cfg, fw, data)
     return run_dataset(cfg, fw, ds)
+
+
+def _check_extends(config: Any, sc: Mapping[str, Any]) -> None:
+    """Warn when a scenario's ``extends`` names another config than the one it runs against."""
+    ext = sc.get("extends")
+    if not isinstance(ext, str):
+        return
+    src = getattr(config, "source_file", None) if not isinstance(config, str | Path) else config
+    if src is not None and Path(ext).resolve() != Path(str(src)).resolve():
+        warnings.warn(f"scenario {sc.get('name', 'scenario')!r} extends {ext} but is run against "
+                      f"{src}: its sections are applied to {src}", stacklevel=3)
 
 
 def _tidy(res: Any, name: str) -> pd.DataFrame:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "whatif": ("whatif", "run what-if scenarios (YAML overlays) against the base index"),
     "uncertainty": ("uncertainty", "Monte Carlo rank intervals over the config's uncertainty "
                                    "factors"),
+    "bounds": ("bounds", "exact best and worst ranks over a set of weights (arithmetic means)"),
     "sensitivity": ("sensitivity", "Sobol' first/total-order indices of the uncertainty "
                                    "factors"),
     "audit": ("audit", "statistical audit: correlations, Cronbach's alpha, PCA, flagged pairs"),

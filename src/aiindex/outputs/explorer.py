@@ -19,9 +19,11 @@ section's ``rules`` (``min_gap``, ``dimension_ranks``, ``contiguous``, ``max_tie
 first-level dimensions), so the page's tiers equal :func:`aiindex.tiers.apply_tiers_config` for
 the same weights. Data-driven methods (``jenks``, ``quantiles``, ...)
 are **not** re-fitted in the browser: the page shows each unit's tier at the nominal weights and
-says so. The page also shows every unit's rank change against the nominal weights and can
-download the current weights as a YAML scenario for ``aiindex whatif`` (top-level ``weights:``
-mapping node code → raw weight, every non-root node listed).
+says so. The config's ``rescale`` section (:mod:`aiindex.stages.rescale`) is applied after each
+rescaled node's aggregation, as in a run. The page also shows every unit's rank change against
+the nominal weights and can download the current weights as a YAML scenario for ``aiindex
+whatif``: the ``weights`` section of a config, raw weights under ``weights: explicit:`` (every
+non-root node listed).
 
 Test hook: opening the page with ``#weights=Conn:2,Sust:0.5`` moves those sliders on load (value
 + ``input`` event, as a user would) and the resulting state is written as JSON into the hidden
@@ -174,7 +176,18 @@ def explorer_data(result: Result) -> dict[str, Any]:
         "method_note": mnote,
         "nominal_ranks": {str(k): (None if v is None or str(v) == "<NA>" else int(v))
                           for k, v in result.ranks[fw.root].items()},
+        "rescale": _rescale_payload(result),
     }
+
+
+def _rescale_payload(result: Result) -> dict[str, dict[str, Any]]:
+    """Aggregate code → ``{method, params}`` of the config's ``rescale`` section (applied in the
+    page after each node's aggregation, as :mod:`aiindex.stages.rescale` does)."""
+    from ..stages.rescale import rescale_choices
+
+    fw = result.framework
+    return {c: {"method": ch.method, "params": {k: float(v) for k, v in ch.params.items()}}
+            for c, ch in rescale_choices(result.config.rescale, fw.root, fw.aggregates).items()}
 
 
 def explorer_html(result: Result) -> str:

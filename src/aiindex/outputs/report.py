@@ -355,7 +355,7 @@ def _charts_section(result: Result) -> str:
 
 def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = None,
                 title: str | None = None, charts: bool = True, panel: Any = None,
-                gap: tuple[str, str] | None = None) -> str:
+                gap: tuple[str, str] | None = None, identifiability: Any = None) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     from ..yamlio import dump_yaml
 
@@ -373,6 +373,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
         nav.append(("sensitivity", "Sensitivity"))
     if panel is not None:
         nav.append(("trends", "Trends over years"))
+    if identifiability is not None:
+        nav.append(("identifiability", "What the published scores pin down"))
     nav += [("audit", "Statistical audit"), ("data", "Data availability and treatment"),
             ("config", "Configuration")]
     body = [f"<h1>{html.escape(title)}</h1>",
@@ -401,6 +403,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
         body.append(_sensitivity_section(sensitivity, result))
     if panel is not None:
         body.append(_trends_section(panel, gap, charts))
+    if identifiability is not None:  # an aiindex.analysis.identify.IdentifiabilityReport
+        body.append(identifiability.html_section())
     body.append(_audit_section(result))
     body.append(_availability_section(result))
     text = dump_yaml({**cfg.to_dict(), "aiindex_version": result.version})
@@ -417,7 +421,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
 
 def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
                  sensitivity: Any = None, title: str | None = None, charts: bool = True,
-                 panel: Any = None, gap: tuple[str, str] | None = None) -> Path:
+                 panel: Any = None, gap: tuple[str, str] | None = None,
+                 identifiability: Any = None) -> Path:
     """Write a self-contained HTML report of ``result``.
 
     Parameters
@@ -443,6 +448,9 @@ def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
     gap
         Two unit codes ``(a, b)``: with ``panel``, adds the table and chart of the gap ``a − b``
         over the years.
+    identifiability
+        An :class:`aiindex.analysis.identify.IdentifiabilityReport`: adds its section (what
+        the published scores pin down).
 
     Returns
     -------
@@ -451,4 +459,5 @@ def write_report(result: Result, path: str | Path, *, uncertainty: Any = None,
     """
     return write_text_atomic(path, report_html(result, uncertainty=uncertainty,
                                          sensitivity=sensitivity, title=title, charts=charts,
-                                         panel=panel, gap=gap))
+                                         panel=panel, gap=gap,
+                                         identifiability=identifiability))

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import Config, StageSection, resolve_choice
+from ..config import Config, StageSection, resolve_choice, weights_hint
 from ..errors import ConfigError, DataError
 from ..framework import Framework
 from ..stages.aggregate import aggregate_stage
@@ -84,7 +84,17 @@ def _parse_optimize(spec: Any, fw: Framework) -> dict[str, Any] | None:
     return {**dict(spec), "level": level}
 
 
-def _parse_section(section: Mapping[str, Any], fw: Framework):
+def _parse_section(section: Mapping[str, Any], fw: Framework
+                   ) -> tuple[StageSection, dict[str, Any], dict[str, Any] | None]:
+    """The section as a stage section (default → levels → groups), explicit weights, optimize.
+
+    Raises
+    ------
+    ConfigError
+        Every problem at once: unknown nodes in ``groups``/``explicit``, bad levels, node codes
+        at the top of the section (the old form of raw weights; the message shows the new one)
+        and unknown parameters of the method.
+    """
     if not isinstance(section, Mapping):
         raise ConfigError("weights section must be a mapping (config key weights)")
     sec = dict(section)
@@ -115,6 +125,18 @@ def _parse_section(section: Mapping[str, Any], fw: Framework):
         if ki < 2 or ki > fw.depth:
             problems.append(f"weights.levels.{k}: parent level must be in 2..{fw.depth}")
         lv[ki] = dict(v or {})
+    method = str(sec.get("method", "none"))
+    nodes = {k: v for k, v in sec.items() if k != "method" and k in fw.nodes}
+    if nodes:
+        problems.append(f"{sorted(nodes)} are nodes of the framework, not parameters of the "
+                        f"weighting method {method!r}: raw node weights go under explicit, "
+                        f"e.g. `{weights_hint(nodes)}`")
+    elif method != "none" and method in WEIGHTERS:
+        params = {k: v for k, v in sec.items() if k != "method"}
+        unknown = WEIGHTERS.unknown_params(method, params)
+        if unknown:
+            problems.append(f"unknown parameter(s) {unknown} of weighting method {method!r}; "
+                            f"parameters: {WEIGHTERS.accepted_params(method)}")
     if problems:
         raise ConfigError("invalid weights section: " + "; ".join(problems))
     method = str(sec.pop("method", "none"))
