@@ -72,6 +72,9 @@ _API: dict[str, tuple[str, str]] = {
     "evaluate_design": ("aiindex.analysis.uncertainty", "evaluate_design"),
     "run_sensitivity": ("aiindex.analysis.sensitivity", "sensitivity"),
     "calibrate_weights": ("aiindex.analysis.calibrate", "calibrate"),
+    "identifiability": ("aiindex.analysis.identify", "identifiability"),
+    "rank_bounds": ("aiindex.analysis.bounds", "rank_bounds"),
+    "compare": ("aiindex.analysis.compare", "compare"),
     "importance": ("aiindex.analysis.importance", "importance"),
     "run_audit": ("aiindex.analysis.audit", "audit"),
     "cronbach_alpha": ("aiindex.analysis.audit", "cronbach_alpha"),
@@ -104,7 +107,10 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .analysis.audit import audit as run_audit  # noqa: F401
     from .analysis.audit import cronbach_alpha  # noqa: F401
+    from .analysis.bounds import rank_bounds  # noqa: F401
     from .analysis.calibrate import calibrate as calibrate_weights  # noqa: F401
+    from .analysis.compare import compare  # noqa: F401
+    from .analysis.identify import identifiability  # noqa: F401
     from .analysis.importance import importance  # noqa: F401
     from .analysis.scenarios import decompose, leave_one_out, whatif  # noqa: F401
     from .analysis.sensitivity import sensitivity as run_sensitivity  # noqa: F401

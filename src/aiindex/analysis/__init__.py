@@ -8,6 +8,8 @@ Each module is imported on its own (several need scipy):
 * :mod:`aiindex.analysis.audit`: correlations, Cronbach's alpha, PCA, unit profiles;
 * :mod:`aiindex.analysis.trends`: trends and gaps over a panel run;
 * :mod:`aiindex.analysis.calibrate`: weights that reproduce published scores;
+* :mod:`aiindex.analysis.identify`: how much published scores pin the weights down;
+* :mod:`aiindex.analysis.bounds`: exact rank bounds over a set of weights, SMAA;
 * :mod:`aiindex.analysis.importance`: nominal weight against measured importance;
 * :mod:`aiindex.analysis.optimize`: weights of a level optimised against the index (COINr
   ``get_opt_weights``);
