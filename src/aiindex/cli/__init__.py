@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                    "factors"),
     "audit": ("audit", "statistical audit: correlations, Cronbach's alpha, PCA, flagged pairs"),
     "trends": ("trends", "run a config over a panel: trends, rank changes, gaps between units"),
+    "anchors": ("anchors", "score an index against published facts (scorecard by edition)"),
     "report": ("report", "write a self-contained HTML report"),
     "export": ("export", "export every stage to an Excel workbook and/or CSV files"),
     "explore": ("explore", "write the interactive weight explorer (HTML)"),
