@@ -150,7 +150,8 @@ def _fact_problems(f: dict[str, Any], where: str, file: str, sources: Mapping[st
 
 # ------------------------------------------------------------------------------ edition views
 def edition_views(results: Mapping[int, Any], cfg: Config | None = None,
-                  weights: Mapping[str, float] | None = None) -> dict[int, pd.DataFrame]:
+                  weights: Mapping[str, float] | None = None,
+                  affine: tuple[float, float] | None = None) -> dict[int, pd.DataFrame]:
     """Per edition: a table ``score, rank, tier`` of the index (index = unit codes).
 
     Parameters
@@ -162,7 +163,12 @@ def edition_views(results: Mapping[int, Any], cfg: Config | None = None,
         ``weights`` (default: each result's own config).
     weights
         Raw node weights (node → weight) replacing the framework's; ``None`` keeps the run.
+    affine
+        ``(a, b)`` with ``b > 0``: scores are reported as ``a + b·score`` (e.g. on a published
+        scale fitted by a calibration); ranks and tiers are computed before, on the index.
     """
+    if affine is not None and not float(affine[1]) > 0:
+        raise ConfigError(f"affine=(a, b) needs b > 0 (an order-preserving map), got {affine}")
     views = {}
     for year, res in results.items():
         c = cfg if cfg is not None else res.config
@@ -178,6 +184,8 @@ def edition_views(results: Mapping[int, Any], cfg: Config | None = None,
                     "aggregated": pd.concat([res.stages["normalized"], agg], axis=1)})
                 tiers = apply_tiers_config(c.tiers, stub).tiers
         v = pd.DataFrame({"score": score.astype(float), "rank": rank(score.astype(float))})
+        if affine is not None:
+            v["score"] = float(affine[0]) + float(affine[1]) * v["score"]
         v["tier"] = (tiers.reindex(v.index) if tiers is not None
                      else pd.Series(pd.NA, index=v.index, dtype="Int64"))
         views[int(year)] = v
@@ -568,7 +576,8 @@ def _results(cfg: Config) -> dict[int, Any]:
 def anchors(config: Any = None, *, published: str | Path | None = None,
             weights: Mapping[str, float] | None = None, levels: bool = False,
             level_tolerance: float = 1.0, overrides: Mapping[str, Any] | None = None,
-            label: str | None = None) -> AnchorResult:
+            label: str | None = None, affine: tuple[float, float] | None = None,
+            results: Mapping[int, Any] | None = None) -> AnchorResult:
     """Score an index against every fact of a published-facts file.
 
     Parameters
@@ -587,6 +596,11 @@ def anchors(config: Any = None, *, published: str | Path | None = None,
         Nested mapping deep-merged into the config.
     label
         Appended to the config's name in the output (e.g. ``"calibrated weights"``).
+    affine
+        ``(a, b)``: score the index mapped to ``a + b·score`` (see :func:`edition_views`).
+    results
+        Edition → :class:`~aiindex.pipeline.Result` of this config already run (e.g.
+        ``run_panel(config).results``): scored as they are instead of running the config again.
 
     Returns
     -------
@@ -605,7 +619,8 @@ def anchors(config: Any = None, *, published: str | Path | None = None,
         config = default_config_path()
     cfg = resolve_config(config, overrides)
     pub = load_published(_published_path(cfg, published))
-    views = edition_views(_results(cfg), cfg, weights)
+    runs = dict(results) if results is not None else _results(cfg)
+    views = edition_views(runs, cfg, weights, affine)
     table = evaluate_facts(pub["facts"], views, levels=levels, level_tolerance=level_tolerance)
     sizes = {int(f["edition"]): f["sizes"] for f in pub["facts"] if f["kind"] == "tier_sizes"}
     tiers = tier_alternatives(views, sizes, rule_label="config rule: " + _rule_text(cfg))
