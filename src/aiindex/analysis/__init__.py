@@ -8,7 +8,9 @@ Each module is imported on its own (several need scipy):
 * :mod:`aiindex.analysis.audit`: correlations, Cronbach's alpha, PCA, unit profiles;
 * :mod:`aiindex.analysis.trends`: trends and gaps over a panel run;
 * :mod:`aiindex.analysis.calibrate`: weights that reproduce published scores;
-* :mod:`aiindex.analysis.importance`: nominal weight against measured importance.
+* :mod:`aiindex.analysis.importance`: nominal weight against measured importance;
+* :mod:`aiindex.analysis.anchors`: an index scored against published facts (scorecard);
+* :mod:`aiindex.analysis.provenance`: each unit's score share resting on imputed cells.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 _EPILOG = ("Every CONFIG is optional: without it a command uses the bundled Global AI Innovation "
-           "Index reconstruction. `aiindex COMMAND --help` shows a command's options.")
+           "Index public-proxy index (2023). `aiindex COMMAND --help` shows a command's options.")
 
 
 def _version() -> str:
