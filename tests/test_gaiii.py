@@ -197,3 +197,16 @@ def test_uncertainty_replications_use_the_pooled_bounds(res) -> None:
     # zero noise: every replication is the nominal run
     np.testing.assert_allclose(u.scores.to_numpy(), np.tile(res.index.reindex(u.scores.columns)
                                                            .to_numpy(), (4, 1)))
+
+
+def test_reruns_of_the_default_keep_the_pooled_bounds(res) -> None:
+    """Scenarios and calibration in config mode re-run the default with its pooled bounds
+    (pipeline.pooled_reference), so their base equals aiindex.run()."""
+    from aiindex.analysis.calibrate import _config_design
+    from aiindex.analysis.scenarios import run_scenario
+
+    base = run_scenario(default_config_path())
+    np.testing.assert_allclose(base.index.reindex(res.index.index), res.index)
+    X = _config_design(default_config_path(), 2, None, None)[0]
+    subs = res.framework.level_codes(2)
+    np.testing.assert_allclose(X[subs].reindex(res.scores.index), res.scores[subs])

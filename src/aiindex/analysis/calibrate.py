@@ -52,7 +52,7 @@ import pandas as pd
 from ..config import resolve_config
 from ..errors import ConfigError, DataError, MethodError
 from ..framework import Framework
-from ..pipeline import build_framework, load_dataset, normalize_stage, prepare
+from ..pipeline import build_framework, load_dataset, normalize_stage, pooled_reference, prepare
 from ..stages import aggregate_stage, stage_choices
 from ..yamlio import dump_yaml
 
@@ -411,7 +411,7 @@ def _config_design(config: Any, level: int | None, data: Any, overrides: Mapping
     fw = build_framework(cfg)
     ds = load_dataset(cfg, fw, data)
     prep = prepare(cfg, fw, ds)
-    normalized = normalize_stage(prep).data
+    normalized = normalize_stage(prep, reference=pooled_reference(cfg, fw, ds, prep)).data
     lvl = 1 if level is None else int(level)
     if not 1 <= lvl < fw.depth:
         raise ConfigError(f"calibration level must be in 1..{fw.depth - 1}, got {level}")

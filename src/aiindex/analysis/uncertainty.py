@@ -87,7 +87,14 @@ import pandas as pd
 from ..config import STAGE_OPTIONS, STAGES, Config, deep_merge, resolve_config
 from ..errors import ConfigError, DataError, MethodError, ValidationError
 from ..framework import Framework
-from ..pipeline import build_framework, finish, load_dataset, normalize_stage, prepare
+from ..pipeline import (
+    build_framework,
+    finish,
+    load_dataset,
+    normalize_stage,
+    pooled_reference,
+    prepare,
+)
 from ..ranks import rank_array
 from ..stages import AGGREGATORS, check_methods, stage_choices, stage_registry
 from ..stages import stage_option as _option
@@ -361,11 +368,7 @@ def _prepared(cfg: Config, fw: Framework, ds: Any) -> tuple[Any, pd.DataFrame | 
     (``normalize: {pooled: true}``), the pooled reference: the treated data of every year of the
     data, as :func:`aiindex.run_panel` builds it (so replications equal :func:`aiindex.run`)."""
     prep = prepare(cfg, fw, ds)
-    if not (ds.is_panel and cfg.normalize.option("pooled", False)):
-        return prep, None
-    treated = {y: (prep if y == prep.year else prepare(cfg, fw, ds, year=y)).stages["treated"]
-               for y in ds.years}
-    return prep, pd.concat(treated, names=["Time", "uCode"]).swaplevel(0, 1)
+    return prep, pooled_reference(cfg, fw, ds, prep)
 
 
 @dataclass
