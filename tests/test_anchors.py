@@ -300,3 +300,26 @@ def test_weights_and_affine_rescore_the_same_runs(card) -> None:
     assert t.loc[t["rule"] == "jenks k=4", "sizes"].item() == \
         card.tiers.loc[(card.tiers["edition"] == 2023) & (card.tiers["rule"] == "jenks k=4"),
                        "sizes"].item()  # Jenks does not depend on the scale
+
+
+def test_report_has_the_scorecard_and_the_imputed_share() -> None:
+    """The report includes the anchors section when the config names output.anchors, and the
+    imputed_% column with output.show_imputed; configs without them are unchanged."""
+    import aiindex
+    from aiindex.outputs.report import report_html
+
+    res = aiindex.run()
+    rk = res.ranks["GAIII"].astype(float)
+    unc = pd.DataFrame({"nominal": rk, "p5": rk, "p95": rk})
+    sens = pd.DataFrame({"first": [0.5], "total": [0.6]}, index=["w"])
+    page = report_html(res, uncertainty=unc, sensitivity=sens, charts=False)
+    assert "<h2 id='anchors'>Published facts (anchor scorecard)</h2>" in page
+    assert "href='#anchors'" in page and 'id="anchors-table"' in page
+    section = page.split("<h2 id='anchors'>", 1)[1].split("<h2 id=", 1)[0]
+    assert "2023-gbr-3rd" in section and "P2023" in section and "could not" not in section
+    results = page.split('id="results-table"', 1)[1].split("</table>", 1)[0]
+    assert "imputed_%" in results
+    from aiindex.outputs.report import _results_section
+
+    plain = aiindex.run(res.config, overrides={"output": {"anchors": None, "show_imputed": None}})
+    assert "imputed_%" not in _results_section(plain)
