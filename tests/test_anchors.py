@@ -133,6 +133,16 @@ def test_facts_of_editions_without_data_are_no_data() -> None:
                 "editions": [2023, 2024], "values": [22.02, 19.96]})["status"] == "no data"
 
 
+def test_tier_facts_of_an_index_without_tiers_are_no_data() -> None:
+    views = {y: v.assign(tier=pd.array([pd.NA] * len(v), dtype="Int64")) for y, v in VIEWS.items()}
+    facts = [{"id": "t", "source": "S", "edition": 2022, "kind": "tier_leader", "tier": 1,
+              "unit": "A"},
+             {"id": "r", "source": "S", "edition": 2022, "kind": "rank", "unit": "A", "rank": 1}]
+    t = evaluate_facts(facts, views)
+    assert list(t["status"]) == ["no data", "pass"]
+    assert t.loc[0, "tolerance"] == "the index has no tiers"
+
+
 def test_every_kind_is_evaluated() -> None:
     facts = load_published(PUBLISHED)["facts"]
     assert {f["kind"] for f in facts} == set(KINDS)

@@ -265,7 +265,8 @@ def _k_tier_members(f: Mapping[str, Any], views: Mapping[int, pd.DataFrame], **_
     out = [u for u, x in tiers.items() if x != t]
     extra = []
     if f.get("complete"):
-        extra = sorted(set(v.index[v["tier"].astype("Float64") == t]) - set(named))
+        extra = sorted(set(v.index[(v["tier"] == t).fillna(False).to_numpy(bool)])
+                       - set(named))
     ours = ", ".join(f"{u} {_fmt(x, 0)}" for u, x in tiers.items())
     if extra:
         ours += f"; also in tier {t}: {', '.join(extra)}"
@@ -277,7 +278,7 @@ def _k_tier_members(f: Mapping[str, Any], views: Mapping[int, pd.DataFrame], **_
 
 def _k_tier_leader(f: Mapping[str, Any], views: Mapping[int, pd.DataFrame], **_: Any) -> dict:
     v, t = views[f["edition"]], int(f["tier"])
-    members = v[v["tier"].astype("Float64") == t]
+    members = v[(v["tier"] == t).fillna(False).to_numpy(bool)]
     lead = str(members["score"].idxmax()) if len(members) else "—"
     where = f"{f['unit']} in tier {_fmt(_tier_of(v, f['unit']), 0)}"
     ours = f"tier {t} led by {lead}; {where}"
@@ -319,6 +320,9 @@ _EVALUATORS: dict[str, Callable[..., dict]] = {
     "tier_members": _k_tier_members, "tier_leader": _k_tier_leader,
     "gap_shape": _k_gap_shape, "gap_change": _k_gap_change, "rank_rise": _k_rank_rise,
 }
+
+
+_TIER_KINDS = ("tier_sizes", "tier_members", "tier_leader")
 
 
 def _needed_editions(f: Mapping[str, Any]) -> list[int]:
@@ -370,8 +374,12 @@ def evaluate_facts(facts: Sequence[Mapping[str, Any]], views: Mapping[int, pd.Da
     for f in facts:
         base = {"id": f["id"], "edition": int(f["edition"]), "kind": f["kind"],
                 "fact": describe(f), "source": f["source"]}
-        if any(e not in views for e in _needed_editions(f)):
-            rows.append({**base, **_row(_published_text(f), "—", np.nan, "—", "no data")})
+        eds = _needed_editions(f)
+        untiered = f["kind"] in _TIER_KINDS and any(
+            e in views and views[e]["tier"].isna().all() for e in eds)
+        if any(e not in views for e in eds) or untiered:
+            why = "the index has no tiers" if untiered else "—"
+            rows.append({**base, **_row(_published_text(f), "—", np.nan, why, "no data")})
             continue
         rows.append({**base, **_EVALUATORS[f["kind"]](f, views, levels=levels,
                                                       level_tolerance=level_tolerance)})
