@@ -71,7 +71,7 @@ def test_sources_configs_scenarios_and_folders(tmp_path):
     assert loaded.kind == "folder" and loaded.root == "Index"
     pd.testing.assert_frame_equal(loaded.scores, res.scores.astype("float64"),
                                   check_names=False)
-    sc = {"name": "m1x3", "weights": {"m1": 3}}
+    sc = {"name": "m1x3", "weights": {"explicit": {"m1": 3}}}
     c = compare(cfg(1), sc, tmp_path / "out", data=DATA)
     assert c.info["kinds"] == {"w1": "config", "m1x3": "scenario", "out": "folder"}
     d = c.differences
@@ -121,7 +121,7 @@ def write_toy(tmp: Path, w1: float = 1.0, name: str = "toy") -> Path:
 def test_cli_compare(tmp_path, capsys):
     a = write_toy(tmp_path, 1.0, "base")
     sc = tmp_path / "double_m1.yaml"
-    sc.write_text("name: double_m1\nweights: {m1: 2}\n")
+    sc.write_text("name: double_m1\nweights: {explicit: {m1: 2}}\n")
     rc = main(["compare", str(a), str(sc), "--top", "3", "--out", str(tmp_path / "o")])
     out = capsys.readouterr().out
     assert rc == 0

@@ -162,11 +162,19 @@ def test_browser_jenks_tiers_shown_at_nominal(tmp_path) -> None:
 
 
 # ------------------------------------------------------------------ the bundled default (GAIII)
+#: score bands and the three rules the page re-computes in the browser (the default's own tier
+#: rule, Jenks + rules, is shown at nominal tiers: Jenks is not re-fitted in the browser)
+BAND_TIERS = {"method": "thresholds", "breaks": [50, 35, 20],
+              "rules": [{"type": "min_gap", "gap": 1.0},
+                        {"type": "dimension_ranks", "top": 3, "min_count": 2, "tier": 2},
+                        {"type": "contiguous"}]}
+
+
 @pytest.fixture(scope="module")
 def default() -> aiindex.Result:
-    """The bundled default: 46 countries, 5 dimensions, thresholds + min_gap/dimension_ranks/
-    contiguous tier rules."""
-    return aiindex.run()
+    """The bundled default (46 countries, 5 dimensions) tiered by thresholds + min_gap/
+    dimension_ranks/contiguous rules."""
+    return aiindex.run(overrides={"tiers": BAND_TIERS})
 
 
 def python_tiers(res: aiindex.Result, weights: dict[str, float]) -> tuple[pd.Series, set[str]]:
@@ -208,12 +216,13 @@ def test_unsupported_rule_falls_back_to_nominal(default) -> None:
 @browser
 @pytest.mark.browser
 @pytest.mark.parametrize("weights,rules", [
-    ({}, {"min_gap"}),  # nominal page: AUS joins tier 3 by the 1-point gap rule
-    # GBR moves up by dimension_ranks (top 3 on 2 dimensions), JPN by contiguous
-    ({"FOUND": 0.18, "RESOURCE": 0.39, "RESEARCH": 0.06, "INDUSTRY": 0.73, "COOPERATION": 0.09},
-     {"dimension_ranks", "contiguous"}),
-    # sub-indicator sliders: 14 moves by chained min_gap
-    ({"RESOURCE": 0.05, "INFO": 0.3, "GOVERNANCE": 0.2}, {"min_gap"}),
+    ({}, {"min_gap"}),  # nominal page: IRL joins tier 2 by the 1-point gap rule
+    # KOR moves up by dimension_ranks (top 3 on 2 dimensions), AUS, AUT, ESP, FIN by contiguous
+    ({"FOUND": 0.2, "RESOURCE": 0.2, "RESEARCH": 0.2, "INDUSTRY": 0.2, "COOPERATION": 1,
+      "COPAPERS": 0.01, "COMODELS": 1, "COLLAB": 0.01}, {"dimension_ranks", "contiguous"}),
+    # sub-indicator sliders: 4 moves by min_gap
+    ({"FOUND": 0.2, "RESOURCE": 0.2, "RESEARCH": 0.2, "INDUSTRY": 0.2, "COOPERATION": 1,
+      "COPAPERS": 1, "COMODELS": 0.01, "COLLAB": 0.01}, {"min_gap"}),
 ])
 def test_browser_default_tiers_equal_python(default, tmp_path, weights, rules) -> None:
     page = write_explorer(default, tmp_path / "gaiii.html")

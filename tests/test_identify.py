@@ -148,10 +148,11 @@ def test_gaiii_headline_is_not_identified_and_the_uk_rank_ranges_widely():
     """The three published 2023 figures (configs/gaiii_published.yaml: USA 74.71, CHN 52.69,
     and GBR ≈ 37.9) on the bundled default's framework: properties, not today's numbers."""
     import aiindex
-    from aiindex.yamlio import load_yaml
+    from aiindex.analysis.anchors import load_published
 
-    pubf = load_yaml(ROOT / "configs" / "gaiii_published.yaml")["editions"][2023]
-    targets = pd.Series({**pubf["scores"], **pubf["scores_derived"]}, dtype=float)
+    facts = load_published(ROOT / "configs" / "gaiii_published.yaml")["facts"]
+    targets = pd.Series({f["unit"]: f["value"] for f in facts
+                         if f["edition"] == 2023 and f["kind"] == "score"}, dtype=float)
     assert targets.to_dict() == {"USA": 74.71, "CHN": 52.69, "GBR": 37.9}
     base = aiindex.run()
     fw = base.framework

@@ -322,19 +322,24 @@ def test_default_heatmap_rank_order(default) -> None:
 
 
 def test_default_sunburst_lists_unlabelled_small_nodes(default) -> None:
-    fig = plot.plot_framework(default)
-    fw = default.framework
+    import dataclasses
+
+    # the default has equal weights (no node under 1.2 %): give one sub-indicator a small one
+    small_w = dataclasses.replace(default, framework=default.framework.with_weights(
+        {"COMODELS": 0.1}))
+    fig = plot.plot_framework(small_w)
+    fw = small_w.framework
     assert len(fig.axes[0].patches) == len(fw.nodes) - 1
     notes = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "unlabelled-note"]
     assert len(notes) == 1
     ew = fw.effective_weights()
     small = [c for c in ew.index if c != fw.root and c not in fw.dimensions and ew[c] < 0.012]
-    assert "GOVERNANCE" in small
+    assert "COMODELS" in small
     note = notes[0].replace("\n", " ")
     for c in small:
         assert f"{c} {100 * ew[c]:.1f}%" in note
     drawn = {t.get_text().replace("\n", "") for t in fig.axes[0].texts}
-    assert "GOVERNANCE" not in drawn and "COLLAB" in drawn
+    assert "COMODELS" not in drawn and "COLLAB" in drawn
 
 
 def test_default_correlations_and_rank_intervals(default) -> None:

@@ -179,7 +179,7 @@ def test_default_report_content(default_page) -> None:
 
     pre = text.split("<pre id='config-yaml'>", 1)[1].split("</pre>", 1)[0]
     cfg = load_yaml(html.unescape(pre))
-    assert cfg["tiers"]["breaks"] == [50, 35, 20] and cfg["aiindex_version"] == res.version
+    assert cfg["tiers"]["k"] == 4 and cfg["aiindex_version"] == res.version
 
 
 @pytest.mark.browser

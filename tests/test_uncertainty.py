@@ -300,19 +300,27 @@ def test_cli_uncertainty(tmp_path, asem_dir, capsys):
 
 
 def test_tier_probabilities_on_the_default_index():
-    """The bundled default configures tiers: probabilities per unit sum to 1, nominal tiers match."""
+    """The bundled default with score bands and rules that move units: probabilities per unit
+    sum to 1, nominal tiers match."""
     import aiindex
     from aiindex.analysis.uncertainty import uncertainty
+    from aiindex.config import resolve_config
     from aiindex.data.bundled import default_config_path
 
-    res = uncertainty(default_config_path(), n=300, seed=5)
+    # the default's own rule (Jenks + rules) moves nobody in 2023: bands + min_gap move a unit
+    cfg = resolve_config(default_config_path(), {"tiers": {
+        "method": "thresholds", "breaks": [50, 35, 20],
+        "rules": [{"type": "min_gap", "gap": 1.0},
+                  {"type": "dimension_ranks", "top": 3, "min_count": 2, "tier": 2},
+                  {"type": "contiguous"}]}})
+    res = uncertainty(cfg, n=300, seed=5)
     tp = res.tier_probabilities
     assert tp is not None and len(tp) == 46
     pcols = [c for c in tp.columns if c.startswith("p_tier_")]
     np.testing.assert_allclose(tp[pcols].sum(axis=1), 1.0)
     # the default's tiers section has refinement rules, which replications do not re-apply:
     # nominal_tier is the base (thresholds-only) tiering, not the refined one
-    run = aiindex.run()
+    run = aiindex.run(cfg)
     base = run.info["tiers"].params["base"]
     assert (tp["nominal_tier"].astype(int) == base.reindex(tp.index).astype(int)).all()
     assert (tp["nominal_basis"] == "base").all() and "not re-applied" in res.info["tier_note"]
@@ -323,7 +331,7 @@ def test_tier_probabilities_on_the_default_index():
     assert (tp["flag"] == (tp["modal_tier"].astype(int) != tp["nominal_tier"].astype(int))).all()
     assert tp.loc["USA", "p_tier_1"] == 1.0
     # the same probabilities when scores are not kept (accumulated per chunk)
-    res2 = uncertainty(default_config_path(), n=300, seed=5, keep_scores=False, chunk_size=70)
+    res2 = uncertainty(cfg, n=300, seed=5, keep_scores=False, chunk_size=70)
     pd.testing.assert_frame_equal(res2.tier_probabilities, tp)
 
 

@@ -134,6 +134,7 @@ class DataSection(BaseModel):
     metric_column: str = "metric"
     value_column: str = "value"
     year: int | str | None = None  # None/"latest" = latest year; "all" for panel functions
+    years: list[int] | None = None  # years run by the panel functions (default: all of the data)
     groups: list[str] | None = None
     denominators: list[str] | None = None
     names: str | dict[str, str] | None = None  # unit names: a CSV (code, name) or a mapping

@@ -14,7 +14,9 @@ Each module is imported on its own (several need scipy):
 * :mod:`aiindex.analysis.optimize`: weights of a level optimised against the index (COINr
   ``get_opt_weights``);
 * :mod:`aiindex.analysis.compare`: two or more results aligned: score and rank changes, rank
-  correlations, movers.
+  correlations, movers;
+* :mod:`aiindex.analysis.anchors`: an index scored against published facts (scorecard);
+* :mod:`aiindex.analysis.provenance`: each unit's score share resting on imputed cells.
 """
 
 from __future__ import annotations

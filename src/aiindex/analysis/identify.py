@@ -58,7 +58,7 @@ import pandas as pd
 
 from .._io import OutputDir
 from ..errors import MethodError
-from ..weights.polytope import Polytope, rank_ranges, ratio_extremes
+from ..weights.polytope import Polytope, charnes_cooper, rank_ranges, ratio_extremes
 from .calibrate import CalibrationProblem, CalibrationResult, calibrate
 
 __all__ = ["identifiability", "IdentifiabilityReport"]
@@ -292,7 +292,7 @@ def _leave_one_out(m: _Model, rows: np.ndarray, tol: np.ndarray, units: pd.Index
             poly, x = m.base, m.base.point
         lo = hi = float("nan")
         if not poly.is_empty:
-            lo, hi = poly.extremes(c[None, :], use_vertices=False)
+            lo, hi = poly.extremes(c[None, :], use_vertices=False, unbounded="inf")
             lo, hi = float(lo[0]), float(hi[0])
         pred = float(m.scores(x)[0, t_row]) if x is not None else float("nan")
         if m.geometric:
@@ -545,7 +545,7 @@ def _unit_table(res: CalibrationResult, problem: CalibrationProblem, m: _Model,
     n = len(units)
     S = np.hstack([np.zeros((n, 1)), m.D])  # ranks: D v (a and b > 0 are common)
     C = S if m.geometric else np.hstack([np.ones((n, 1)), m.D])
-    lo, hi = poly.extremes(C)
+    lo, hi = poly.extremes(C, unbounded="inf")
     if m.geometric:
         lo, hi = np.exp(lo), np.exp(hi)
     pub = problem.targets.reindex(units)
@@ -560,7 +560,10 @@ def _unit_table(res: CalibrationResult, problem: CalibrationProblem, m: _Model,
                             1.0, float(np.abs(fitted).max())))[0]},
                        index=pd.Index(units, name="uCode"))
     if ranks:
-        rr = rank_ranges(poly, S)
+        if np.isfinite(lo).all() and np.isfinite(hi).all():
+            rr = rank_ranges(poly, S)
+        else:  # scores unbounded (an affine scale b -> inf): ranks of w = v / b, a bounded set
+            rr = rank_ranges(charnes_cooper(poly, m.den), np.hstack([S, np.zeros((n, 1))]))
         out["rank_best"], out["rank_worst"] = rr.best, rr.worst
         out["n_necessarily_above"] = rr.necessarily_above.sum(axis=1)
         out["n_possibly_above"] = rr.possibly_above.sum(axis=1)

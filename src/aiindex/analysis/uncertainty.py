@@ -87,7 +87,14 @@ import pandas as pd
 from ..config import STAGE_OPTIONS, STAGES, Config, deep_merge, resolve_config
 from ..errors import ConfigError, DataError, MethodError, ValidationError
 from ..framework import Framework
-from ..pipeline import build_framework, load_dataset, normalize_stage, prepare, run_dataset
+from ..pipeline import (
+    build_framework,
+    finish,
+    load_dataset,
+    normalize_stage,
+    pooled_reference,
+    prepare,
+)
 from ..ranks import rank_array
 from ..stages import AGGREGATORS, check_methods, stage_choices, stage_registry
 from ..stages import stage_option as _option
@@ -356,6 +363,14 @@ class _Step:
     parent_codes: list[str]
 
 
+def _prepared(cfg: Config, fw: Framework, ds: Any) -> tuple[Any, pd.DataFrame | None]:
+    """Prepared data of the config's year and, for a panel config with pooled normalisation
+    (``normalize: {pooled: true}``), the pooled reference: the treated data of every year of the
+    data, as :func:`aiindex.run_panel` builds it (so replications equal :func:`aiindex.run`)."""
+    prep = prepare(cfg, fw, ds)
+    return prep, pooled_reference(cfg, fw, ds, prep)
+
+
 @dataclass
 class _Plan:
     X: np.ndarray  # (n, m) normalised metrics, aligned to engine units
@@ -395,7 +410,8 @@ class Engine:
             raise ValidationError(problems, title="invalid config")
         self.data = data
         self.dataset = load_dataset(self.cfg, self.fw, data)
-        self.nominal = run_dataset(self.cfg, self.fw, self.dataset)
+        base_prep = _prepared(self.cfg, self.fw, self.dataset)  # pooled panels: + reference
+        self.nominal = finish(base_prep[0], reference=base_prep[1])
         self.factors = parse_factors(factors if factors is not None
                                      else self.section.get("factors"), self.fw, self.cfg)
         self.units = pd.Index(self.nominal.scores.index, name="uCode")
@@ -409,7 +425,7 @@ class Engine:
                        if f.type == "choice" and f.stage == "aggregate"]
         self._set_f = [i for i, f in enumerate(self.factors) if f.type == "weight_sets"]
         self._disc = [i for i, f in enumerate(self.factors) if f.discrete]
-        self._prep_cache: dict[tuple, Any] = {}
+        self._prep_cache: dict[tuple, Any] = {(): base_prep}  # the base config's data
         self._norm_cache: dict[tuple, tuple[Config, Framework, pd.DataFrame]] = {}
         self._plans: dict[tuple, _Plan] = {}
         self._nominal_weights = np.array([self.nominal.framework.nodes[c].weight
@@ -480,12 +496,12 @@ class Engine:
                    if self.factors[i].stage != "normalize")
         if up not in self._prep_cache:
             ds = self.dataset if fw is self.fw else load_dataset(cfg, fw, self.data)
-            self._prep_cache[up] = prepare(cfg, fw, ds)
-        prep = self._prep_cache[up]
+            self._prep_cache[up] = _prepared(cfg, fw, ds)
+        prep, reference = self._prep_cache[up]
         from dataclasses import replace
 
         prep2 = replace(prep, cfg=cfg, ctx=copy.copy(prep.ctx))
-        norm = normalize_stage(prep2).data
+        norm = normalize_stage(prep2, reference=reference).data
         if cfg.weights:
 
             fw, _ = apply_weights_config(cfg.weights, fw, norm, cfg=cfg)

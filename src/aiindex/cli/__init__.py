@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                    "factors"),
     "audit": ("audit", "statistical audit: correlations, Cronbach's alpha, PCA, flagged pairs"),
     "trends": ("trends", "run a config over a panel: trends, rank changes, gaps between units"),
+    "anchors": ("anchors", "score an index against published facts (scorecard by edition)"),
     "report": ("report", "write a self-contained HTML report"),
     "export": ("export", "export every stage to an Excel workbook and/or CSV files"),
     "explore": ("explore", "write the interactive weight explorer (HTML)"),
@@ -45,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 _EPILOG = ("Every CONFIG is optional: without it a command uses the bundled Global AI Innovation "
-           "Index reconstruction. `aiindex COMMAND --help` shows a command's options.")
+           "Index public-proxy index (2023). `aiindex COMMAND --help` shows a command's options.")
 
 
 def _version() -> str:

@@ -20,7 +20,7 @@ __all__ = ["parse_set", "add_config_arguments", "run_from_args", "fmt_table",
 
 #: help of the CONFIG positional (optional in every command)
 CONFIG_HELP = ("config YAML file, or the name of a bundled config (default: the bundled "
-               "Global AI Innovation Index reconstruction)")
+               "Global AI Innovation Index public-proxy index, 2023)")
 
 
 def parse_set(items: Sequence[str] | None) -> dict[str, Any]:

@@ -29,7 +29,13 @@ def main(args: argparse.Namespace) -> int:
     res = run_from_args(args)
     print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
           + (f", year {res.year}" if res.year is not None else ""))
-    print(fmt_table(res.table(), max_rows=args.top))
+    table = res.table()
+    if (res.config.output or {}).get("show_imputed"):
+        # output.show_imputed: each unit's score share resting on imputed cells (in %)
+        from ..analysis.provenance import imputed_share
+
+        table["imputed_%"] = imputed_share(res)["imputed_score"].reindex(table.index) * 100
+    print(fmt_table(table, max_rows=args.top))
     years = res.info.get("panel_years") or []
     if len(years) > 1:
         pooled = " (normalisation bounds pooled over all years)" if \

@@ -1,7 +1,11 @@
 """The bundled configs and datasets: the default index and COINr's ASEM example.
 
-``aiindex run`` with no config runs :func:`default_config_path` (a public-proxy reconstruction of
-the Global AI Innovation Index; data in ``aiindex/data/gaiii_public``, see ``docs/gaiii.md``).
+``aiindex run`` with no config runs :func:`default_config_path`: edition 2023 of a public-proxy
+index of the Global AI Innovation Index with a method fixed in advance (not CISTI's index; data
+in ``aiindex/data/gaiii_panel``, a byte-identical copy of the project's shared panel without its
+build script; see ``docs/gaiii.md``). ``gaiii_panel`` runs its editions 2020-2023;
+``configs/gaiii_published.yaml`` beside them holds the published facts ``aiindex anchors`` scores
+it against. ``aiindex/data/gaiii_public`` keeps the earlier single-year compilation.
 ``aiindex run asem`` runs COINr's ASEM example (data in ``aiindex/data/asem``: COINr 1.1.14's
 example data, MIT licence, Copyright (c) 2022 William Becker; see its README). Any command takes
 a bundled config's name (:data:`BUNDLED_CONFIGS`) in place of a config file.
@@ -14,13 +18,14 @@ from pathlib import Path
 
 from ..errors import ConfigError
 
-__all__ = ["default_config_path", "bundled_config", "bundled_data_dir", "BUNDLED_CONFIGS"]
+__all__ = ["default_config_path", "bundled_config", "bundled_data_dir", "BUNDLED_CONFIGS",
+           "BUNDLED_DATASETS"]
 
 #: configs shipped inside the package (name → file name)
 BUNDLED_CONFIGS = {
     "default": "gaiii_2023.yaml",
     "gaiii_2023": "gaiii_2023.yaml",
-    "gaiii_2023_equal": "gaiii_2023_equal.yaml",
+    "gaiii_panel": "gaiii_panel.yaml",
     "asem": "asem.yaml",
     "asem_panel": "asem_panel.yaml",
     "asem_uncertainty": "asem_uncertainty.yaml",
@@ -39,13 +44,17 @@ def bundled_config(name: str) -> Path:
 
 
 def default_config_path() -> Path:
-    """Path of the default config (the Global AI Innovation Index reconstruction)."""
+    """Path of the default config (the Global AI Innovation Index public-proxy index, 2023)."""
     return bundled_config("gaiii_2023")
 
 
+#: datasets shipped inside the package (folders of ``aiindex/data``)
+BUNDLED_DATASETS = ("gaiii_public", "gaiii_panel", "asem")
+
+
 def bundled_data_dir(name: str = "gaiii_public") -> Path:
-    """Folder of a bundled dataset: ``gaiii_public`` (default) or ``asem``."""
+    """Folder of a bundled dataset: ``gaiii_public`` (default), ``gaiii_panel`` or ``asem``."""
     p = _pkg_path("data", name)
-    if name not in ("gaiii_public", "asem") or not p.is_dir():
-        raise ConfigError(f"no bundled dataset {name!r}; available: gaiii_public, asem")
+    if name not in BUNDLED_DATASETS or not p.is_dir():
+        raise ConfigError(f"no bundled dataset {name!r}; available: {', '.join(BUNDLED_DATASETS)}")
     return p

@@ -191,7 +191,11 @@ def _named_reader(reader: str, path: Path) -> pd.DataFrame:
         from .gii import read_gii_panel
 
         return read_gii_panel(path)
-    raise DataError(f"unknown data.reader {reader!r}; known readers: gii_mendeley")
+    if reader == "gaiii_panel":
+        from .gaiii import read_gaiii_panel
+
+        return read_gaiii_panel(path)
+    raise DataError(f"unknown data.reader {reader!r}; known readers: gii_mendeley, gaiii_panel")
 
 
 def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame:

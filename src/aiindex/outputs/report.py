@@ -130,13 +130,35 @@ def _close(fig: Any) -> None:
 
 # ---------------------------------------------------------------------------------- sections
 def _results_section(result: Result) -> str:
-    t = result.table()
+    t = _with_imputed(result, result.table())
     t = t.rename(columns={c: f"{c}" for c in t.columns})
     return ("<h2 id='results'>Results</h2>"
             f"<p>{len(t)} units ranked by the index <b>{html.escape(result.framework.root)}</b>"
             + (" with tiers (1 = top)" if result.tiers is not None else "")
             + ". Scores are shown with two decimals; rank 1 is best, ties share the lowest rank."
             "</p>" + _table(t, tid="results-table"))
+
+
+# ------------------------------------------------- published facts (config output.anchors)
+def _with_imputed(result: Result, t: pd.DataFrame) -> pd.DataFrame:
+    """With ``output.show_imputed``: a column with each unit's score share (%) resting on
+    imputed cells (:func:`aiindex.analysis.provenance.imputed_share`)."""
+    if not (result.config.output or {}).get("show_imputed"):
+        return t
+    from ..analysis.provenance import imputed_share
+
+    return t.assign(**{"imputed_%": imputed_share(result)["imputed_score"] * 100})
+
+
+def _anchors_section(result: Result) -> str:
+    """The scorecard against the published facts named by the config's ``output.anchors``."""
+    from ..analysis.anchors import anchors
+
+    head = "<h2 id='anchors'>Published facts (anchor scorecard)</h2>"
+    try:
+        return head + anchors(result.config).to_html()
+    except Exception as exc:  # noqa: BLE001 - reported in the page
+        return head + f"<p class='note'>Scorecard could not be computed: {html.escape(str(exc))}</p>"
 
 
 def _framework_section(result: Result) -> str:
@@ -367,6 +389,9 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
     fw = result.framework
     title = title or cfg.name
     nav = [("results", "Results"), ("charts", "Charts"), ("framework", "Framework")]
+    has_anchors = bool((cfg.output or {}).get("anchors"))
+    if has_anchors:
+        nav.insert(1, ("anchors", "Published facts"))
     if uncertainty is not None:
         nav.append(("uncertainty", "Uncertainty"))
     if sensitivity is not None:
@@ -394,6 +419,8 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
     body.append("<nav><ul>" + "".join(f"<li><a href='#{a}'>{html.escape(b)}</a></li>"
                                       for a, b in nav) + "</ul></nav>")
     body.append(_results_section(result))
+    if has_anchors:
+        body.append(_anchors_section(result))
     if charts:
         body.append(_charts_section(result))
     body.append(_framework_section(result))

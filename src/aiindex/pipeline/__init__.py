@@ -13,6 +13,7 @@ from .build import (
     finish,
     load_dataset,
     normalize_stage,
+    pooled_reference,
     prepare,
     run_dataset,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "finish",
     "load_dataset",
     "normalize_stage",
+    "pooled_reference",
     "prepare",
     "run",
     "run_dataset",

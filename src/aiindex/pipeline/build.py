@@ -28,7 +28,7 @@ from ..weights import apply_weights_config
 from .result import Result
 
 __all__ = ["build_framework", "load_dataset", "Prepared", "prepare", "normalize_stage",
-           "run_dataset", "finish"]
+           "pooled_reference", "run_dataset", "finish"]
 
 
 def build_framework(cfg: Config) -> Framework:
@@ -213,10 +213,29 @@ def normalize_stage(prep: Prepared, X: pd.DataFrame | None = None,
                       prep.ctx)
 
 
+def pooled_reference(cfg: Config, fw: Framework, ds: Dataset,
+                     prep: Prepared | None = None) -> pd.DataFrame | None:
+    """The pooled normalisation reference of a panel config with ``normalize: {pooled: true}``:
+    the treated data of every year of the data stacked (index ``(uCode, Time)``), as
+    :func:`~aiindex.pipeline.run_panel` pools by default; ``None`` for other configs or data.
+    ``prep`` (one year already prepared) is reused for its year."""
+    if not (ds.is_panel and cfg.normalize.option("pooled", False)):
+        return None
+    treated = {y: (prep if prep is not None and prep.year == y
+                   else prepare(cfg, fw, ds, year=y)).stages["treated"] for y in ds.years}
+    return pd.concat(treated, names=["Time", "uCode"]).swaplevel(0, 1)
+
+
 def run_dataset(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None,
                 reference: pd.DataFrame | None = None) -> Result:
-    """Run the pipeline on an already loaded dataset (one year)."""
+    """Run the pipeline on an already loaded dataset (one year).
+
+    A panel config with pooled normalisation uses :func:`pooled_reference` unless ``reference``
+    is given, so the result equals the year's result of :func:`~aiindex.pipeline.run_panel`.
+    """
     prep = prepare(cfg, fw, ds, year=year)
+    if reference is None:
+        reference = pooled_reference(cfg, fw, ds, prep)
     return finish(prep, reference=reference)
 
 

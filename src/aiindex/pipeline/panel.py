@@ -146,7 +146,7 @@ def run_panel(
     config
         Config path, mapping or :class:`~aiindex.config.Config`.
     years
-        Years to run (default: every year of the data).
+        Years to run (default: the config's ``data.years``, else every year of the data).
     bounds
         ``"per_year"`` or ``"pooled"`` normalisation statistics (see the module docstring).
         ``None``: pooled when the config sets ``normalize: {pooled: true}``, else per-year.
@@ -181,6 +181,8 @@ def run_panel(
     if not ds.is_panel:
         raise DataError(f"run_panel needs data with a year column ({cfg.data.year_column!r}) and "
                         f"at least two years; got {ds.years or 'a cross-section'}")
+    if years is None and cfg.data.years:
+        years = cfg.data.years
     if years is None:
         ys = ds.years
     else:

@@ -57,7 +57,7 @@ def run(config_or_path: Any = None, data: Any = None,
 
         y = cfg.data.year
         year = ds.years[-1] if y in (None, "latest", "all") else int(y)
-        return run_panel(cfg, data=data).results[year]
+        return run_panel(cfg, years=[year], data=data).results[year]
     return run_dataset(cfg, fw, ds)
 
 

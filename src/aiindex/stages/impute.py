@@ -314,8 +314,17 @@ def latest(P: pd.DataFrame, cols: list[str], ctx: StageContext, /, *, max_time: 
     _panel_check(P, "latest")
     if max_time is not None and (int(max_time) != max_time or max_time < 1):
         raise MethodError(f"impute latest: max_time must be a positive integer or None, got {max_time!r}")
-    filled = {c: _by_time(P, c).ffill(limit=None if max_time is None else int(max_time)) for c in cols}
-    return _back(P, cols, filled)
+    # all metrics at once: one Time × (metric, unit) table, filled forward along Time
+    M = P[cols].unstack(level=0)
+    M.index = M.index.astype(float)
+    M = M.sort_index().ffill(limit=None if max_time is None else int(max_time))
+    rows = M.index.get_indexer(P.index.get_level_values(1).astype(float))
+    units = P.index.get_level_values(0)
+    out = P[cols].copy()
+    for c in cols:  # a loop over metrics (columns), not units
+        sub = M[c]
+        out[c] = sub.to_numpy(dtype=float)[rows, sub.columns.get_indexer(units)]
+    return out
 
 
 @IMPUTERS.register("interpolate", panel=True)

@@ -41,6 +41,8 @@ Other fallbacks / methods:
   :func:`scipy.stats.boxcox` on the shifted non-missing values when ``lmbda=None``.
   COINr's ``boxcox`` has no MLE; the estimated lambda is reported in the treatment table.
 * ``log_ct`` as a method: always apply the COINr ``log_CT`` transform.
+* ``log1p``: always ``ln(1 + x)`` (no data statistic: the same value gives the same result in
+  every year of a panel).
 * ``none``: untouched.
 
 Registered functions have the signature ``f(x: pd.Series, /, *, <params>) -> ColumnTreatment``
@@ -434,6 +436,36 @@ def _always(
         skew_before=sk0, kurt_before=kt0, skew_after=sk1, kurt_after=kt1,
         transform=name, lmbda=lam, passed=passed,
         actions=pd.Series(name, index=x.index, dtype=object),
+    )
+
+
+@TREATMENTS.register("log1p")
+def log1p_method(
+    x: pd.Series, /, *, skew_thresh: float = 2.0, kurt_thresh: float = 3.5
+) -> ColumnTreatment:
+    """``y = ln(1 + x)``, a fixed transform for counts (thresholds only used for ``passed``).
+
+    Unlike ``log_ct`` it uses no statistic of the data, so in a panel a value maps to the same
+    result in every year (pooled normalisation) and a zero stays the lowest value. Missing
+    values stay missing; an all-missing column is returned as it is. A value ``<= -1`` is a
+    :class:`~aiindex.errors.MethodError` naming the metric and the units.
+    """
+    metric = str(x.name)
+    a = x.to_numpy(dtype=float)
+    bad = ~np.isnan(a) & (a <= -1)
+    if bad.any():
+        raise MethodError(f"log1p of metric {metric!r}: values <= -1 for unit(s) "
+                          f"{list(x.index[bad].astype(str))[:10]}; ln(1 + x) is undefined")
+    v = np.log1p(a)
+    sk0, kt0 = _safe_stats(a)
+    sk1, kt1 = _safe_stats(v)
+    passed = None if (np.isnan(sk1) or np.isnan(kt1)) else bool(abs(sk1) < skew_thresh
+                                                                or kt1 < kurt_thresh)
+    return ColumnTreatment(
+        values=pd.Series(v, index=x.index, name=x.name), method="log1p",
+        skew_before=sk0, kurt_before=kt0, skew_after=sk1, kurt_after=kt1,
+        transform="log1p", passed=passed,
+        actions=pd.Series("log1p", index=x.index, dtype=object),
     )
 
 

@@ -57,11 +57,13 @@ def _arr(a: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LPResult:
-    """Outcome of one linear programme: ``ok`` (solved to optimality), ``value``, ``x``."""
+    """Outcome of one linear programme: ``ok`` (solved to optimality), ``value``, ``x``;
+    ``unbounded`` when the objective has no finite optimum (``value`` is then ``±inf``)."""
 
     ok: bool
     value: float
     x: np.ndarray | None
+    unbounded: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +130,8 @@ class Polytope:
                       A_eq=self.A_eq if len(self.A_eq) else None,
                       b_eq=self.b_eq if len(self.b_eq) else None,
                       bounds=np.column_stack([self.lb, self.ub]), method="highs")
+        if res.status == 3:  # HiGHS: the problem is unbounded
+            return LPResult(False, float("inf") if maximize else float("-inf"), None, True)
         if res.status != 0:
             return LPResult(False, float("nan"), None)
         return LPResult(True, float(c @ res.x), np.asarray(res.x))
@@ -238,13 +242,17 @@ class Polytope:
 
     # ------------------------------------------------------------------ extremes
     def extremes(self, C: np.ndarray, c0: np.ndarray | None = None, *,
-                 use_vertices: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                 use_vertices: bool = True, unbounded: str = "raise"
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """Smallest and largest value of ``C[i] · x + c0[i]`` over the polytope, for every row.
+
+        ``unbounded="inf"`` reports a function without a finite minimum (maximum) as ``-inf``
+        (``+inf``) instead of raising.
 
         Raises
         ------
         MethodError
-            The polytope is empty, or a function is unbounded on it.
+            The polytope is empty, or (with ``unbounded="raise"``) a function is unbounded on it.
         """
         C = np.atleast_2d(np.asarray(C, dtype=np.float64))
         c0 = np.zeros(len(C)) if c0 is None else np.asarray(c0, dtype=np.float64)
@@ -257,7 +265,8 @@ class Polytope:
         lo, hi = np.empty(len(C)), np.empty(len(C))
         for i, c in enumerate(C):  # one LP per function (no vertex list available)
             a, b = self.lp(c), self.lp(c, maximize=True)
-            if not (a.ok and b.ok):
+            ok = (a.ok or a.unbounded) and (b.ok or b.unbounded)
+            if not ok or (unbounded != "inf" and (a.unbounded or b.unbounded)):
                 raise MethodError("a linear function is unbounded on the weight set; bound every "
                                   "weight")
             lo[i], hi[i] = a.value, b.value
@@ -572,13 +581,24 @@ def ratio_extremes(poly: Polytope, N: np.ndarray, d: np.ndarray
             raise MethodError("ratio_extremes: the denominator must be positive on the set")
         R = (N @ V.T) / den[None, :]
         return R.min(axis=1), R.max(axis=1)
+    cc = charnes_cooper(poly, d)
+    return cc.extremes(np.hstack([N, np.zeros((len(N), 1))]), use_vertices=False)
+
+
+def charnes_cooper(poly: Polytope, d: np.ndarray) -> Polytope:
+    """The Charnes–Cooper image of a polytope for the denominator ``d · x > 0``: the points
+    ``(y, τ) = (x, 1) / (d · x)``, i.e. ``G y - h τ <= 0, E y - e τ = 0, d · y = 1, τ >= 0``.
+
+    A linear function of ``x / (d · x)`` (e.g. weights ``v / b``, or the ranks they induce) is
+    linear in ``y``, and the image is bounded even when the polytope is not (scale-free
+    directions such as ``b → ∞`` map to ``τ → 0``).
+    """
+    d = np.asarray(d, dtype=np.float64)
     G, h, E, e = poly._inequalities()
     dim = poly.dim
-    # variables (y, τ): G y - h τ <= 0, E y - e τ = 0, d · y = 1, τ >= 0
-    cc = Polytope.make(dim + 1, A_ub=np.column_stack([G, -h]),
-                       b_ub=np.zeros(len(G)),
-                       A_eq=np.vstack([np.column_stack([E, -e]),
-                                       np.concatenate([d, [0.0]])[None, :]]),
-                       b_eq=np.concatenate([np.zeros(len(E)), [1.0]]),
-                       lb=np.concatenate([np.full(dim, -np.inf), [0.0]]))
-    return cc.extremes(np.hstack([N, np.zeros((len(N), 1))]), use_vertices=False)
+    return Polytope.make(dim + 1, A_ub=np.column_stack([G, -h]),
+                         b_ub=np.zeros(len(G)),
+                         A_eq=np.vstack([np.column_stack([E, -e]),
+                                         np.concatenate([d, [0.0]])[None, :]]),
+                         b_eq=np.concatenate([np.zeros(len(E)), [1.0]]),
+                         lb=np.concatenate([np.full(dim, -np.inf), [0.0]]))
