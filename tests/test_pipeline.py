@@ -183,7 +183,9 @@ def test_unknown_parameter_reported_under_its_key(asem_cfg):
 
 
 def test_parameter_of_wrong_type_names_the_stage(asem_cfg):
-    with pytest.raises(aiindex.MethodError, match="normalize"):
+    # a wrong type is now a schema problem found before the run (issue 13), listed with the
+    # config's other problems: a ValidationError naming the stage key
+    with pytest.raises((aiindex.MethodError, aiindex.ValidationError), match="normalize"):
         aiindex.run(asem_cfg, overrides={"normalize": {"low": "abc"}})
 
 
