@@ -63,11 +63,29 @@ def load_scenario(scenario: str | Path | Mapping[str, Any], default_name: str = 
     sc.setdefault("name", default_name)
     if "weights" in sc and not isinstance(sc["weights"], Mapping):
         raise ConfigError(f"scenario {sc['name']!r}: 'weights' must be a mapping node -> weight")
+    _check_weight_values(sc)
     if "drop" in sc and not isinstance(sc["drop"], list):
         raise ConfigError(f"scenario {sc['name']!r}: 'drop' must be a list of node codes")
     if "add" in sc and not isinstance(sc["add"], list):
         raise ConfigError(f"scenario {sc['name']!r}: 'add' must be a list of nodes")
     return sc
+
+
+def _check_weight_values(sc: Mapping[str, Any]) -> None:
+    """Scenario weights given as plain values must be finite numbers >= 0 (``heavy``, ``yes``,
+    ``-2`` or ``.inf`` are errors naming the node, never a traceback)."""
+    import math
+
+    for code, w in dict(sc.get("weights") or {}).items():
+        if isinstance(w, Mapping):
+            continue
+        where = f"scenario {sc['name']!r}: weights.{code}"
+        if isinstance(w, bool) or not isinstance(w, int | float):
+            raise ConfigError(f"{where}: weight of {code!r} must be a number, got {w!r}")
+        if not math.isfinite(w) or w < 0:
+            what = "negative" if w < 0 else "not finite"
+            raise ConfigError(f"{where}: weight of {code!r} is {what} ({w!r}); weights are "
+                              "relative among siblings and must be finite numbers >= 0")
 
 
 def _edit_framework(fw: Framework, sc: Mapping[str, Any]) -> Framework:

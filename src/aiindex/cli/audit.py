@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, run_from_args
+from ._common import add_config_arguments, command_line, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -28,6 +28,6 @@ def main(args: argparse.Namespace) -> int:
           f"metrics" + (f", year {res.year}" if res.year is not None else ""))
     print(rep.summary())
     if args.out:
-        paths = rep.to_csv(args.out)
+        paths = rep.to_csv(args.out, command=command_line())
         print(f"\nwrote {len(paths)} files to {args.out}")
     return 0

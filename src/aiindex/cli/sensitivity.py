@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ._common import add_config_arguments, config_from_args, fmt_table
+from ._common import add_config_arguments, config_from_args, fmt_table, out_dir
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -35,6 +35,7 @@ def main(args: argparse.Namespace) -> int:
         print(fmt_table(res.table(o)[["first_order", "first_low", "first_high", "total_order",
                                       "total_low", "total_high"]], decimals=3))
     if args.out:
-        paths = res.to_csv(args.out)
-        print(f"\nwrote {len(paths)} file(s) to {args.out}")
+        with out_dir(args.out, seed=args.seed) as out:
+            out.write_folder(res.to_csv)  # the result writes itself; its files are adopted
+        print(f"\nwrote {len(out.paths)} file(s) to {args.out}")
     return 0

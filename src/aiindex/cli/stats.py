@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..errors import AIIndexError
-from ._common import add_config_arguments, fmt_table, run_from_args
+from ._common import add_config_arguments, fmt_table, out_dir, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -32,7 +31,8 @@ def main(args: argparse.Namespace) -> int:
     print("\nlowest data availability by unit")
     print(fmt_table(low, decimals=3))
     if args.out:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        ms.to_csv(Path(args.out) / f"metric_stats_{args.stage}.csv")
-        ua.to_csv(Path(args.out) / f"unit_availability_{args.stage}.csv")
+        with out_dir(args.out, res.config, stage=args.stage) as out:
+            out.write_csv(f"metric_stats_{args.stage}.csv", ms)
+            out.write_csv(f"unit_availability_{args.stage}.csv", ua)
+        print(f"\nwrote {len(out.paths)} files to {args.out}")
     return 0
