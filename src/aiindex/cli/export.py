@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AIIndexError
-from ._common import add_config_arguments, run_from_args
+from ._common import add_config_arguments, command_line, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
 
         written.append(to_excel(res, args.xlsx))
     if args.csv:
-        written.extend(res.to_csv(args.csv))
+        written.extend(res.to_csv(args.csv, command=command_line()))
     print("wrote " + ", ".join(str(p) for p in written[:3])
           + (f" (+{len(written) - 3} more)" if len(written) > 3 else ""))
     return 0

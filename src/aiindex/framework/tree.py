@@ -84,7 +84,7 @@ class Node(BaseModel):
         Free text.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     code: str
     name: str | None = None
