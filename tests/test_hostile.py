@@ -278,7 +278,7 @@ def _config_outcome(p: Path) -> None:
     assert isinstance(problems, list)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(cfg=stage_configs())
 def test_typed_configs_give_clear_error_or_correct_result(tmp_path: Path, cfg: dict) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 from .errors import AIIndexError, OutputError
 
 __all__ = ["atomic_path", "write_text_atomic", "write_bytes_atomic", "write_with", "OutputDir",
-           "MANIFEST", "config_hash", "read_manifest"]
+           "MANIFEST", "config_hash", "read_manifest", "check_output"]
 
 #: name of the manifest written last into an output folder
 MANIFEST = "manifest.json"
@@ -68,6 +68,37 @@ def _tempfile(folder: Path, name: str, what: Path) -> Path:
                           "to") from None
     os.close(fd)
     return Path(tmp)
+
+
+def check_output(path: str | Path, *, folder: bool) -> None:
+    """Fail early (before a long run) when ``path`` cannot take the output: a file where a
+    folder is needed or the reverse, a parent that is a file, a folder that is not writable, or
+    (``folder``) a non-empty folder without an aiindex manifest. Nothing is created.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and what to do.
+    """
+    p = Path(path)
+    if folder and p.exists() and not p.is_dir():
+        raise OutputError(f"--out {p} is a file; give a folder")
+    if not folder and p.is_dir():
+        raise OutputError(f"output {p} is a folder; give a file name")
+    if folder and p.is_dir():
+        entries = [e.name for e in p.iterdir() if not e.name.startswith(".")]
+        if entries and MANIFEST not in entries:
+            raise OutputError(
+                f"output folder {p} is not empty and has no {MANIFEST} of an earlier aiindex "
+                f"run ({', '.join(sorted(entries)[:8])}); write to a new or empty folder")
+    base = p if folder and p.is_dir() else p.parent
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir():
+        raise OutputError(f"cannot write {p}: {base} is a file, not a folder")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {p}: permission denied in {base}; choose a folder you "
+                          "can write to")
 
 
 @contextmanager

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["parse_set", "add_config_arguments", "run_from_args", "fmt_table",
            "resolve_config_arg", "config_from_args", "command_line", "CONFIG_HELP",
-           "positive_int", "out_dir"]
+           "positive_int", "out_dir", "check_out"]
 
 #: help of the CONFIG positional (optional in every command)
 CONFIG_HELP = ("config YAML file, or the name of a bundled config (default: the bundled "
@@ -66,6 +66,14 @@ def out_dir(path: str, config: Any = None, **extra: Any) -> Any:
     from .._io import OutputDir
 
     return OutputDir(path, command=command_line(), config=config, extra=extra or None)
+
+
+def check_out(path: str | None, *, folder: bool) -> None:
+    """Check an output path before any work (see :func:`aiindex._io.check_output`)."""
+    if path:
+        from .._io import check_output
+
+        check_output(path, folder=folder)
 
 
 def add_config_arguments(p: argparse.ArgumentParser, *, overrides: bool = True,

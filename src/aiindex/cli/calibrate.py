@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, config_from_args
+from ._common import add_config_arguments, check_out, config_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -26,6 +26,7 @@ def main(args: argparse.Namespace) -> int:
     """Fit and print the weights."""
     from ..analysis.calibrate import calibrate, read_published
 
+    check_out(args.out, folder=False)
     pub = read_published(args.published)
     res = calibrate(pub, config=config_from_args(args), level=args.level, scale=args.scale,
                     tol=args.tol, data=args.data)

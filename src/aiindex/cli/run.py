@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, command_line, fmt_table, positive_int, run_from_args
+from ._common import (
+    add_config_arguments,
+    check_out,
+    command_line,
+    fmt_table,
+    positive_int,
+    run_from_args,
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -16,6 +23,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the config and print the ranked table."""
+    check_out(args.out, folder=True)
     res = run_from_args(args)
     print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
           + (f", year {res.year}" if res.year is not None else ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AIIndexError
-from ._common import add_config_arguments, fmt_table, out_dir, run_from_args
+from ._common import add_config_arguments, check_out, fmt_table, out_dir, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -20,6 +20,7 @@ def main(args: argparse.Namespace) -> int:
     """Print the statistics of one stage table."""
     from ..stats import metric_stats, unit_availability
 
+    check_out(args.out, folder=True)
     res = run_from_args(args)
     if args.stage not in res.stages:
         raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")

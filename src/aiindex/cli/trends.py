@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, config_from_args, fmt_table, out_dir, positive_int
+from ._common import (
+    add_config_arguments,
+    check_out,
+    config_from_args,
+    fmt_table,
+    out_dir,
+    positive_int,
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -27,6 +34,8 @@ def main(args: argparse.Namespace) -> int:
     """Run every year, print the trends (and a gap), write CSVs."""
     from ..analysis.trends import gaps, trends
     from ..pipeline import run_panel
+
+    check_out(args.out, folder=True)
 
     pr = run_panel(config_from_args(args), years=args.years, bounds=args.bounds, data=args.data,
                    pool=args.pool)

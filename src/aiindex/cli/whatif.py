@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, config_from_args, fmt_table, out_dir, positive_int
+from ._common import (
+    add_config_arguments,
+    check_out,
+    config_from_args,
+    fmt_table,
+    out_dir,
+    positive_int,
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -24,6 +31,7 @@ def main(args: argparse.Namespace) -> int:
     """Run the scenarios, print the biggest movers, write CSVs."""
     from ..analysis.scenarios import whatif
 
+    check_out(args.out, folder=True)
     table = whatif(config_from_args(args), args.scenarios, data=args.data)
     for name, g in table.groupby("scenario", sort=False):
         if name == "base":
