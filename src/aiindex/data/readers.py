@@ -212,7 +212,7 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
         else:
             raise DataError(f"data file {p} has no sheet {str(sheet)!r} (data.sheet); its "
                             f"sheets: {shown}")
-        raw = book.parse(name, header=None, dtype=object)
+        raw = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
     if raw.dropna(how="all").empty:
         raise DataError(f"sheet {name!r} of data file {p} is empty (its sheets: {shown}; "
                         "data.sheet chooses one)")
