@@ -19,7 +19,6 @@ The answer to "which bug does it catch?" is the case's docstring.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1078,8 +1077,6 @@ def _only_template_markup(text: str) -> None:
     """The page's markup is the template's: no tag or event-handler attribute from user text."""
     from html.parser import HTMLParser
 
-    from aiindex.outputs.explorer import explorer_html  # noqa: F401 - the template is the reference
-
     class Tags(HTMLParser):
         def __init__(self) -> None:
             super().__init__()
@@ -1877,4 +1874,4 @@ def by_class(results: dict[str, bool]) -> dict[str, tuple[int, int]]:
     return out
 
 
-__all__ = ["CASES", "CLASSES", "Case", "Spec", "by_class", "no_files", "os"]
+__all__ = ["CASES", "CLASSES", "Case", "Spec", "by_class", "no_files"]
