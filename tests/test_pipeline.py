@@ -183,7 +183,9 @@ def test_unknown_parameter_reported_under_its_key(asem_cfg):
 
 
 def test_parameter_of_wrong_type_names_the_stage(asem_cfg):
-    with pytest.raises(aiindex.MethodError, match="normalize"):
+    # a wrong type is now a schema problem found before the run (issue 13), listed with the
+    # config's other problems: a ValidationError naming the stage key
+    with pytest.raises((aiindex.MethodError, aiindex.ValidationError), match="normalize"):
         aiindex.run(asem_cfg, overrides={"normalize": {"low": "abc"}})
 
 
@@ -240,3 +242,33 @@ def test_warns_when_sibling_metrics_are_on_different_scales(asem_cfg):
 def test_screen_none_with_forced_exclusion(asem_cfg):
     res = aiindex.run(asem_cfg, overrides={"screen": {"method": "none", "exclude": ["LAO"]}})
     assert "LAO" not in res.scores.index and len(res.scores) == 50
+
+
+def test_metric_min_share_leaves_a_sparse_metric_out_of_the_year():
+    """screen.metric_min_share: a metric observed for too few units is left out (logged) and
+    its siblings share the parent; without the option, an empty metric is an error."""
+    import numpy as np
+    import pandas as pd
+
+    from aiindex.errors import DataError
+
+    data = pd.DataFrame({"uCode": list("ABCD"), "m1": [1.0, 2.0, 3.0, 4.0],
+                         "m2": [4.0, np.nan, np.nan, np.nan], "m3": [2.0, 1.0, 4.0, 3.0]})
+    cfg = {"framework": {"code": "I", "children": [{"code": "m1"}, {"code": "m2"},
+                                                   {"code": "m3"}]},
+           "normalize": {"method": "none"},
+           "screen": {"method": "none", "metric_min_share": 0.5}}
+    res = aiindex.run(cfg, data=data)
+    log = res.logs["screen_metrics"].set_index("metric")
+    assert log.loc["m2", "availability"] == 0.25 and bool(log.loc["m2", "left_out"])
+    assert not log.loc["m1", "left_out"]
+    # A = mean(1, 2) once m2 (4.0 for A) is left out; B = mean(2, 1)
+    np.testing.assert_allclose(res.scores["I"].to_numpy(), [1.5, 1.5, 3.5, 3.5])
+    assert res.info["screen_metrics"]["left_out"] == ["m2"]
+    # the same data without the option: m2 is kept (A = (1 + 4 + 2) / 3)
+    res2 = aiindex.run({**cfg, "screen": {"method": "none"}}, data=data)
+    assert res2.scores["I"]["A"] == pytest.approx(7 / 3)
+    # a metric without data in a scored year (here: after the screen removes its only unit)
+    # is an error without the option
+    with pytest.raises(DataError, match="m2"):
+        aiindex.run({**cfg, "screen": {"method": "none", "exclude": ["A"]}}, data=data)

@@ -107,7 +107,8 @@ def test_sizes_ties() -> None:
     np.testing.assert_array_equal(sizes(x, sizes=[2, 3], ties="upper"), [1, 1, 1, 2, 2])
     with pytest.raises(MethodError, match="add up to 4"):
         sizes(x, sizes=[2, 2])
-    with pytest.raises(MethodError, match="positive integers"):
+    # a wrong type is caught by the registry's typed parameters (issue 13): "a list of integers"
+    with pytest.raises(MethodError, match="integers"):
         sizes(x, sizes=[2.5, 2.5])
 
 

@@ -3,6 +3,8 @@
 * One file: :func:`atomic_path` / :func:`write_text_atomic` write to a temporary name in the
   destination folder and rename it into place (:func:`os.replace` is atomic on one file
   system), so a reader sees the old file, the new file, or nothing, never half a file.
+  Temporary names are hidden and keep the file's suffix (``.k3j9x.part-report.html``), so
+  writers that choose a format by suffix (matplotlib, Excel) work on them.
 * A folder of outputs (``--out DIR``): :class:`OutputDir` writes every file under a temporary
   name, renames them all at the end and writes ``manifest.json`` **last** (files, sizes,
   SHA-256 checksums, command, config hash, aiindex version, ``"complete": true``). A folder
@@ -10,7 +12,10 @@
   run (listed in its manifest) are removed when the new ones are moved into place, so no stale
   file of another run stays beside them; until then an interrupted run leaves the earlier
   output as it was. A non-empty folder without a manifest is refused (it may hold someone's
-  files).
+  files). :meth:`OutputDir.write_folder` adopts the files of a writer that only knows how to
+  write into a folder (``obj.to_csv(folder)``).
+* A folder or file that cannot be written (a file where a folder is needed, a read-only place)
+  is an :class:`~aiindex.errors.OutputError` naming the path, raised before any work is lost.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,14 +31,74 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import AIIndexError
+from .errors import AIIndexError, OutputError
 
 __all__ = ["atomic_path", "write_text_atomic", "write_bytes_atomic", "write_with", "OutputDir",
-           "MANIFEST", "config_hash", "read_manifest"]
+           "MANIFEST", "config_hash", "read_manifest", "check_output"]
 
 #: name of the manifest written last into an output folder
 MANIFEST = "manifest.json"
 _PART = ".part"
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _mkdir(folder: Path, what: Path) -> None:
+    """Create ``folder`` (and its parents) or raise :class:`OutputError` naming ``what``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"cannot write {what}: {folder} is a file, not a folder") from None
+    except NotADirectoryError:
+        bad = next((p for p in folder.parents if p.exists() and not p.is_dir()), folder)
+        raise OutputError(f"cannot write {what}: {bad} is a file, not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write {what}: {_why(exc)} ({exc.filename or folder}); "
+                          "choose a folder you can write to") from None
+
+
+def _tempfile(folder: Path, name: str, what: Path) -> Path:
+    """A new hidden temporary file in ``folder`` that keeps the suffix of ``name``."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=f"{_PART}-{name}", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"cannot write {what}: {_why(exc)}; choose a folder you can write "
+                          "to") from None
+    os.close(fd)
+    return Path(tmp)
+
+
+def check_output(path: str | Path, *, folder: bool) -> None:
+    """Fail early (before a long run) when ``path`` cannot take the output: a file where a
+    folder is needed or the reverse, a parent that is a file, a folder that is not writable, or
+    (``folder``) a non-empty folder without an aiindex manifest. Nothing is created.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and what to do.
+    """
+    p = Path(path)
+    if folder and p.exists() and not p.is_dir():
+        raise OutputError(f"--out {p} is a file; give a folder")
+    if not folder and p.is_dir():
+        raise OutputError(f"output {p} is a folder; give a file name")
+    if folder and p.is_dir():
+        entries = [e.name for e in p.iterdir() if not e.name.startswith(".")]
+        if entries and MANIFEST not in entries:
+            raise OutputError(
+                f"output folder {p} is not empty and has no {MANIFEST} of an earlier aiindex "
+                f"run ({', '.join(sorted(entries)[:8])}); write to a new or empty folder")
+    base = p if folder and p.is_dir() else p.parent
+    while not base.exists():
+        base = base.parent
+    if not base.is_dir():
+        raise OutputError(f"cannot write {p}: {base} is a file, not a folder")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {p}: permission denied in {base}; choose a folder you "
+                          "can write to")
 
 
 @contextmanager
@@ -44,18 +110,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
     Raises
     ------
-    AIIndexError
-        ``path`` is an existing folder, or its parent is a file.
+    OutputError
+        ``path`` is an existing folder, a parent is a file, or the folder cannot be written.
     """
     dest = Path(path)
     if dest.is_dir():
-        raise AIIndexError(f"output {dest} is a folder; give a file name")
-    if dest.parent.exists() and not dest.parent.is_dir():
-        raise AIIndexError(f"cannot write {dest}: {dest.parent} is a file, not a folder")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=_PART, dir=dest.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+        raise OutputError(f"output {dest} is a folder; give a file name")
+    _mkdir(dest.parent, dest)
+    tmp_path = _tempfile(dest.parent, dest.name, dest)
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
@@ -127,9 +189,11 @@ class OutputDir:
 
     Raises
     ------
+    OutputError
+        ``path`` is a file or cannot be written; the folder holds files but no manifest of an
+        earlier aiindex run.
     AIIndexError
-        ``path`` is a file; the folder holds files but no manifest of an earlier aiindex run;
-        a file name is written twice or is not a plain name.
+        A file name is written twice or is not a plain name.
     """
 
     def __init__(self, path: str | Path, *, command: str = "", config: Any = None,
@@ -139,16 +203,23 @@ class OutputDir:
         self.config = config
         self.extra = dict(extra or {})
         self._tmp: dict[str, Path] = {}
+        self._dirs: list[Path] = []
         self.paths: list[Path] = []
         self.removed: list[str] = []
 
     # ------------------------------------------------------------------ set-up
     def _prepare(self) -> None:
         if self.root.exists() and not self.root.is_dir():
-            raise AIIndexError(f"--out {self.root} is a file; give a folder")
-        self.root.mkdir(parents=True, exist_ok=True)
-        for stale in self.root.glob(f".*{_PART}"):  # temporaries of a killed run
-            stale.unlink(missing_ok=True)
+            raise OutputError(f"--out {self.root} is a file; give a folder")
+        _mkdir(self.root, self.root)
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise OutputError(f"cannot write {self.root}: permission denied; choose a folder "
+                              "you can write to")
+        for stale in self.root.glob(f".*{_PART}*"):  # temporaries of a killed run
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
         manifest = self.root / MANIFEST
         entries = [p for p in self.root.iterdir() if p.name != MANIFEST]
         self._old: list[str] = []
@@ -157,11 +228,11 @@ class OutputDir:
                 old = json.loads(manifest.read_text(encoding="utf-8"))
                 self._old = [str(f["name"]) for f in old.get("files", [])]
             except (ValueError, KeyError, TypeError, AttributeError):
-                raise AIIndexError(f"{manifest} is not an aiindex manifest; write to an empty "
-                                   "folder or remove it") from None
+                raise OutputError(f"{manifest} is not an aiindex manifest; write to an empty "
+                                  "folder or remove it") from None
         elif entries:
             shown = ", ".join(sorted(p.name for p in entries)[:8])
-            raise AIIndexError(
+            raise OutputError(
                 f"output folder {self.root} is not empty and has no {MANIFEST} of an earlier "
                 f"aiindex run ({shown}{', ...' if len(entries) > 8 else ''}); write to a new "
                 "or empty folder, or remove those files")
@@ -171,14 +242,15 @@ class OutputDir:
         return self
 
     # ------------------------------------------------------------------ writing
-    def _tmp_for(self, name: str) -> Path:
-        if Path(name).name != name or name in ("", ".", "..", MANIFEST):
+    def _check_name(self, name: str) -> None:
+        if Path(name).name != name or name in ("", ".", "..", MANIFEST) or name.startswith("."):
             raise AIIndexError(f"output file name {name!r} must be a plain file name")
         if name in self._tmp:
             raise AIIndexError(f"output file {name!r} written twice")
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=_PART, dir=self.root)
-        os.close(fd)
-        self._tmp[name] = Path(tmp)
+
+    def _tmp_for(self, name: str) -> Path:
+        self._check_name(name)
+        self._tmp[name] = _tempfile(self.root, name, self.root / name)
         return self._tmp[name]
 
     def write(self, name: str, writer: Callable[[Path], object]) -> Path:
@@ -194,6 +266,38 @@ class OutputDir:
         """Write a DataFrame as CSV file ``name`` (keyword arguments go to ``to_csv``)."""
         return self.write(name, lambda p: df.to_csv(p, **kw))
 
+    def write_folder(self, writer: Callable[[Path], object]) -> list[Path]:
+        """Call ``writer(folder)`` on an empty hidden folder and adopt the files it writes there.
+
+        For objects that write themselves into a folder (``result.to_csv(folder)``): their files
+        appear with the others at the end of the block. Sub-folders are refused.
+
+        Returns
+        -------
+        list of Path
+            The final paths of the adopted files (in the order ``writer`` returned them, when it
+            returns paths; else by name).
+        """
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=".", suffix=f"{_PART}-dir", dir=self.root))
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.root}: {_why(exc)}") from None
+        self._dirs.append(stage)
+        returned = writer(stage)
+        files = sorted(stage.iterdir())
+        if isinstance(returned, list | tuple):
+            order = {Path(p).name: i for i, p in enumerate(returned)}
+            files.sort(key=lambda p: (order.get(p.name, len(order)), p.name))
+        out = []
+        for p in files:
+            if p.is_dir():
+                raise AIIndexError(f"output writer made a sub-folder {p.name!r}; only files "
+                                   "are adopted")
+            self._check_name(p.name)
+            self._tmp[p.name] = p
+            out.append(self.root / p.name)
+        return out
+
     # ------------------------------------------------------------------ finishing
     def _manifest(self) -> dict[str, Any]:
         from ._version import __version__
@@ -205,11 +309,23 @@ class OutputDir:
                 "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 **self.extra, "files": files}
 
+    def _discard(self) -> None:
+        for p in self._tmp.values():
+            p.unlink(missing_ok=True)
+        for d in self._dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is not None:
-            for p in self._tmp.values():
-                p.unlink(missing_ok=True)
+            self._discard()
             return
+        try:
+            self._commit()
+        except BaseException:
+            self._discard()
+            raise
+
+    def _commit(self) -> None:
         manifest = self.root / MANIFEST
         # an interruption from here on leaves an incomplete manifest naming every file, so the
         # next run removes them all
@@ -223,6 +339,8 @@ class OutputDir:
                 self.removed.append(name)
         for name, tmp in self._tmp.items():
             os.replace(tmp, self.root / name)
+        for d in self._dirs:
+            shutil.rmtree(d, ignore_errors=True)
         write_text_atomic(manifest, json.dumps(self._manifest(), indent=2) + "\n")
         self.paths = [self.root / n for n in self._tmp] + [manifest]
 

@@ -28,6 +28,15 @@ key is a parameter of that method, except the reserved keys ``overrides`` (per n
 ``levels`` (per level, aggregate stage) and the stage's own options (``when`` for screen,
 ``min_share`` for aggregate).
 
+**Types.** Stage options (:data:`STAGE_OPTION_TYPES`), the ``data`` section and the known keys
+of ``tiers``, ``weights``, ``uncertainty``, ``sensitivity`` and ``output``
+(:data:`SECTION_TYPES`) have declared types, checked with the rule of
+:func:`aiindex.registry.type_error` (booleans are ``true``/``false`` only; ``yes``/``no``/``on``/
+``off`` are text in YAML 1.2 and are rejected with a message that says to write ``true`` or
+``false``). Method parameters are typed by the registered functions (the registries check them).
+Every wrong type is one problem naming the key, the value and the expected type, reported with
+the other problems of the config.
+
 **One rule for defaults and overrides (every stage).** For a node, the layers are, from weakest
 to strongest: the stage default → ``levels[<level>]`` → ``overrides[<code>]`` → the node's own
 ``methods[<stage>]`` in the framework. A layer that names a ``method`` replaces the method *and*
@@ -36,18 +45,20 @@ its parameters; a layer without ``method`` only updates parameters of the method
 
 from __future__ import annotations
 
+import codecs
 import contextvars
 import copy
-import numbers
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydValidationError
 
 from .errors import ConfigError, Problem, ValidationError
+from .registry import type_error
 from .yamlio import load_yaml
 
 __all__ = [
@@ -64,6 +75,8 @@ __all__ = [
     "WEIGHTS_KEYS",
     "weights_problems",
     "weights_hint",
+    "STAGE_OPTION_TYPES",
+    "SECTION_TYPES",
 ]
 
 STAGES = ("denominate", "impute", "screen", "treat", "normalize", "aggregate")
@@ -71,10 +84,42 @@ STAGES = ("denominate", "impute", "screen", "treat", "normalize", "aggregate")
 STAGE_OPTIONS: dict[str, tuple[str, ...]] = {
     "denominate": (),
     "impute": (),
-    "screen": ("when",),
+    "screen": ("when", "metric_min_share"),
     "treat": (),
     "normalize": ("pooled",),
     "aggregate": ("min_share",),
+}
+_SHARE = Annotated[float, Field(ge=0, le=1)]
+#: (stage, option) → (type, expected in words)
+STAGE_OPTION_TYPES: dict[tuple[str, str], tuple[Any, str | None]] = {
+    ("screen", "when"): (Literal["before_impute", "after_impute"], None),
+    ("screen", "metric_min_share"): (_SHARE, "a number between 0 and 1"),
+    ("normalize", "pooled"): (bool, None),
+    ("aggregate", "min_share"): (_SHARE, "a number between 0 and 1"),
+}
+#: section → key → (type, expected in words); other keys of these sections are checked by the
+#: code that reads them (method parameters by the registries)
+SECTION_TYPES: dict[str, dict[str, tuple[Any, str | None]]] = {
+    "tiers": {"method": (str, None), "node": (str, None),
+              "rules": (list[dict[str, Any]], None),
+              "profile": (Literal["scores", "ranks"], None), "seed": (int, None),
+              "standardize": (bool, None), "n_init": (Annotated[int, Field(ge=1)],
+                                                    "an integer >= 1")},
+    "weights": {"method": (str, None), "levels": (dict[Any, dict[str, Any]], None),
+                "groups": (dict[str, dict[str, Any]], None),
+                "explicit": (dict[str, Any], None)},
+    "uncertainty": {"n": (Annotated[int, Field(ge=1)], "an integer >= 1"),
+                    "seed": (int | None, None), "factors": (list[dict[str, Any]], None),
+                    "chunk_size": (Annotated[int, Field(ge=1)], "an integer >= 1"),
+                    "keep_scores": (bool | None, None), "backend": (str, None)},
+    "sensitivity": {"n": (Annotated[int, Field(ge=1)], "an integer >= 1"),
+                    "seed": (int | None, None), "units": (list[str], None),
+                    "measure": (str, None), "n_sets": (Annotated[int, Field(ge=1)],
+                                                       "an integer >= 1"),
+                    "grouped": (bool, None), "confidence_level": (
+                        Annotated[float, Field(gt=0, lt=1)], "a number between 0 and 1"),
+                    "n_resamples": (Annotated[int, Field(ge=1)], "an integer >= 1")},
+    "output": {"note": (str, None)},
 }
 
 
@@ -119,6 +164,15 @@ class StageSection(BaseModel):
         """A stage option (e.g. ``when``, ``min_share``)."""
         return (self.model_extra or {}).get(key, default)
 
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A boolean stage option (e.g. ``pooled``); anything but ``true``/``false`` is an error
+        (never the truthiness of a text such as ``"no"``)."""
+        v = self.option(key, default)
+        if not isinstance(v, bool):
+            raise ConfigError(f"option {key!r} got {v!r}; expected true or false (yes/no/on/off "
+                              "and quoted text are not booleans)")
+        return v
+
 
 class DataSection(BaseModel):
     """Where the data are and how to read them."""
@@ -126,19 +180,22 @@ class DataSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     file: str | None = None
-    format: str = "auto"  # auto | wide | long
-    sheet: str | int | None = None
+    format: Literal["auto", "wide", "long"] = "auto"
+    sheet: str | int | None = None  # Excel sheet name or 0-based position (default: the first)
     unit_column: str = "uCode"
     name_column: str = "uName"
     year_column: str = "Time"
     metric_column: str = "metric"
     value_column: str = "value"
-    year: int | str | None = None  # None/"latest" = latest year; "all" for panel functions
+    # None/"latest" = latest year; "all" for panel functions
+    year: int | Literal["latest", "all"] | None = None
     years: list[int] | None = None  # years run by the panel functions (default: all of the data)
     groups: list[str] | None = None
     denominators: list[str] | None = None
     names: str | dict[str, str] | None = None  # unit names: a CSV (code, name) or a mapping
-    decimal: str = "."  # decimal mark of text numbers ("," for decimal-comma files)
+    # decimal mark of text numbers ("," for decimal-comma files: 1.234,5)
+    decimal: Literal[".", ","] = "."
+    encoding: str = "utf-8"  # text encoding of CSV files (e.g. latin-1, cp1252)
     reader: str | None = None  # a named reader for known file layouts (e.g. "gii_mendeley")
 
 
@@ -300,11 +357,17 @@ def resolve_config(
             raw[s] = {"method": raw[s]}
     if isinstance(raw.get("data"), str):
         raw["data"] = {"file": raw["data"]}
-    problems = _stage_problems(raw, src) + weights_problems(raw.get("weights"), src)
+    problems = (_stage_problems(raw, src) + weights_problems(raw.get("weights"), src)
+                + _typed_problems(raw, src))
     try:
         cfg = Config(**raw, base_dir=str(base), source_file=src)
     except PydValidationError as exc:
-        problems += [_schema_problem(e, src) for e in exc.errors()]
+        seen = {p.key for p in problems}
+        for e in exc.errors():
+            pr = _schema_problem(e, src)
+            if pr.key not in seen and not any(str(pr.key).startswith(f"{k}.") for k in seen):
+                problems.append(pr)
+                seen.add(pr.key)
     if problems:
         raise ValidationError(problems, title=f"invalid config{f' {src}' if src else ''}") from None
     return cfg
@@ -327,6 +390,75 @@ def _schema_problem(e: Mapping[str, Any], src: str | None) -> Problem:
             return Problem(f"unknown {where} {loc[-1]!r}{hint}", file=src, key=key,
                            expected="one of " + ", ".join(valid))
     return Problem(e["msg"], file=src, key=key, value=value)
+
+
+def _typed(value: Any, hint: Any, words: str | None, key: str, src: str | None
+           ) -> Problem | None:
+    """A problem when ``value`` does not fit ``hint`` (see :func:`aiindex.registry.type_error`)."""
+    expected = type_error(value, hint)
+    if expected is None:
+        return None
+    return Problem("invalid value", file=src, key=key, value=value, expected=words or expected)
+
+
+def _option_layers(sec: Mapping[str, Any], stage: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """The section itself and its ``levels``/``overrides`` layers, with their key prefixes."""
+    layers: list[tuple[str, Mapping[str, Any]]] = [(stage, sec)]
+    for layer in ("levels", "overrides"):
+        sub = sec.get(layer)
+        if isinstance(sub, Mapping):
+            layers += [(f"{stage}.{layer}.{k}", v) for k, v in sub.items()
+                       if isinstance(v, Mapping)]
+    return layers
+
+
+def _typed_problems(raw: Mapping[str, Any], src: str | None) -> list[Problem]:
+    """Typed stage options, data keys and section keys (every wrong type, with its key)."""
+    out: list[Problem | None] = []
+    for (stage, opt), (hint, words) in STAGE_OPTION_TYPES.items():
+        sec = raw.get(stage)
+        if isinstance(sec, Mapping):
+            out += [_typed(lay[opt], hint, words, f"{where}.{opt}", src)
+                    for where, lay in _option_layers(sec, stage) if opt in lay]
+    data = raw.get("data")
+    if isinstance(data, Mapping):
+        fields = DataSection.model_fields
+        out += [_typed(v, fields[k].annotation, None, f"data.{k}", src)
+                for k, v in data.items() if k in fields]
+        enc = data.get("encoding")
+        if isinstance(enc, str):
+            try:
+                codecs.lookup(enc)
+            except LookupError:
+                out.append(Problem(f"unknown text encoding {enc!r}", file=src,
+                                   key="data.encoding", value=enc,
+                                   expected="an encoding such as utf-8, latin-1 or cp1252"))
+    for name, keys in SECTION_TYPES.items():
+        sec = raw.get(name)
+        if isinstance(sec, Mapping):
+            out += [_typed(sec[k], hint, words, f"{name}.{k}", src)
+                    for k, (hint, words) in keys.items() if k in sec]
+    out += _explicit_weight_problems(raw.get("weights"), src)
+    return [p for p in out if p is not None]
+
+
+def _explicit_weight_problems(sec: Any, src: str | None) -> list[Problem]:
+    """``weights.explicit``: every weight a finite number >= 0 (not text, not a boolean)."""
+    if not isinstance(sec, Mapping) or not isinstance(sec.get("explicit"), Mapping):
+        return []
+    out = []
+    for code, w in sec["explicit"].items():
+        key = f"weights.explicit.{code}"
+        if isinstance(w, bool) or not isinstance(w, int | float):
+            out.append(Problem("a weight must be a number", file=src, key=key, value=w,
+                               expected="a number >= 0"))
+        elif not math.isfinite(w):
+            out.append(Problem(f"weight of {code!r} is not finite", file=src, key=key, value=w,
+                               expected="a finite number >= 0"))
+        elif w < 0:
+            out.append(Problem(f"weight of {code!r} is negative", file=src, key=key, value=w,
+                               expected="a number >= 0 (weights are relative among siblings)"))
+    return out
 
 
 #: parameters that method ``none`` accepts (forced units of the screen stage)
@@ -365,7 +497,7 @@ def weights_hint(extra: Mapping[str, Any]) -> str:
 
 def weights_problems(sec: Any, src: str | None = None) -> list[Problem]:
     """Problems of a ``weights`` section that need no framework: not a mapping, ``levels``/
-    ``groups``/``explicit`` not mappings, explicit weights that are not numbers >= 0, and keys
+    ``groups``/``explicit`` not mappings, and keys
     beside ``method``/``levels``/``groups``/``explicit`` when no weighting method is named
     (they would be parameters of no method: typically raw node weights in the old form
     ``weights: {Sust: 2}``, which belong under ``weights.explicit``)."""
@@ -379,14 +511,7 @@ def weights_problems(sec: Any, src: str | None = None) -> list[Problem]:
         if sec.get(k) is not None and not isinstance(sec[k], Mapping):
             out.append(Problem(f"weights.{k} must be a mapping", file=src, key=f"weights.{k}",
                                value=sec[k]))
-    explicit = sec.get("explicit")
-    if isinstance(explicit, Mapping):
-        for c, v in explicit.items():
-            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) \
-                and 0 <= v < float("inf")
-            if not ok:
-                out.append(Problem(f"weights.explicit.{c}: a raw weight must be a number >= 0",
-                                   file=src, key=f"weights.explicit.{c}", value=v))
+    # explicit weights are checked with the typed keys (_explicit_weight_problems)
     extra = {k: v for k, v in sec.items() if k not in WEIGHTS_KEYS}
     if extra and str(sec.get("method", "none")) == "none":
         out.append(Problem(

@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "MethodError",
+    "OutputError",
     "Problem",
     "ValidationError",
 ]
@@ -33,6 +34,10 @@ class DataError(AIIndexError, ValueError):
 
 class MethodError(AIIndexError, ValueError):
     """A method is unknown, or was given invalid parameters or input."""
+
+
+class OutputError(AIIndexError, OSError):
+    """An output cannot be written (a folder where a file is expected, a read-only place, ...)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ Skewness and kurtosis follow COINr exactly (``R/treat.R``: ``skew()`` and ``kurt
   ``k = ((n+1)*(r-3) + 6) * (n-1) / ((n-2)*(n-3))``  (excess kurtosis; needs n >= 4)
 
 Missing values are dropped first (COINr's ``na.rm = TRUE``, as used by ``Treat()`` and
-``get_stats()``). A constant vector has ``sum(d**2) == 0`` and both statistics are undefined
+``get_stats()``). Both statistics are invariant to scale, so they are computed on the values
+divided by a power of two near their largest magnitude: exactly the same numbers for ordinary
+data, and no overflow (``d**4`` of a ``1e308`` outlier) that would turn them into ``NaN`` and
+silently skip the outlier treatment. A constant vector has ``sum(d**2) == 0`` and both statistics are undefined
 (``NaN``, as in R); this is the only case in which they are ``NaN``.
 
 The outlier rule (COINr ``check_SkewKurt()``): a metric **passes** when
@@ -53,15 +56,25 @@ def _clean(x: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
     return a[~np.isnan(a)]
 
 
+def _pow2_scale(a: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """A power of two near max ``|a|`` (1 where that is 0 or undefined); dividing by it is exact."""
+    with np.errstate(invalid="ignore"):
+        m = np.nanmax(np.abs(a), axis=axis, initial=0.0) if a.size else np.float64(0.0)
+    m = np.where(np.isfinite(m) & (m > 0), m, 1.0)
+    return np.ldexp(1.0, np.frexp(m)[1] - 1)
+
+
 def _deviations(x: Sequence[float] | np.ndarray | pd.Series, stat: str,
                 min_n: int) -> tuple[np.ndarray, np.floating]:
-    """Deviations from the mean of the non-missing values of ``x`` and their sum of squares.
+    """Deviations from the mean of the non-missing values of ``x`` (scaled by a power of two,
+    see the module docstring) and their sum of squares.
 
     Raises :class:`DataError` naming ``stat`` with fewer than ``min_n`` non-missing values.
     """
     a = _clean(x)
     if a.size < min_n:
         raise DataError(f"{stat} needs at least {min_n} non-missing values, got {a.size}")
+    a = a / _pow2_scale(a)
     d = a - a.mean()
     return d, np.sum(d**2)
 
@@ -136,6 +149,7 @@ def _col_skew_kurt(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     mask = ~np.isnan(A)
     n = mask.sum(axis=0).astype(float)
+    A = A / _pow2_scale(A, axis=0)  # exact; no overflow in the powers below
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(mask, A, 0.0).sum(axis=0) / n
         d = np.where(mask, A - mean, 0.0)
@@ -216,6 +230,8 @@ def metric_stats(
     n_avail = mask.sum(axis=0)
     g, k = _col_skew_kurt(A)
     n_same = most_frequent_count(A)
+    scale = _pow2_scale(A, axis=0) if A.size else np.ones(A.shape[1])
+    Xs = X / scale  # mean and sd of huge values without overflow (exact scaling)
     with np.errstate(invalid="ignore", divide="ignore"):
         zero_share = (np.where(mask, A == 0, False).sum(axis=0)) / n_avail
         same_share = n_same / n_avail
@@ -226,9 +242,9 @@ def metric_stats(
             "availability": n_avail / A.shape[0] if A.shape[0] else np.nan,
             "min": X.min(),
             "max": X.max(),
-            "mean": X.mean(),
+            "mean": Xs.mean() * scale,
             "median": X.median(),
-            "sd": X.std(ddof=1),
+            "sd": Xs.std(ddof=1) * scale,
             "skew": g,
             "kurt": k,
             "zero_share": np.where(n_avail > 0, zero_share, np.nan),

@@ -749,16 +749,17 @@ class AuditReport:
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if isinstance(getattr(self, f.name), pd.DataFrame)}
 
-    def to_csv(self, directory: str | Path) -> list[Path]:
-        """Write one ``audit_<table>.csv`` per table; returns the paths."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, t in self.tables().items():
-            p = d / f"audit_{name}.csv"
-            t.to_csv(p, index=(name == "units"), float_format="%.10g")
-            paths.append(p)
-        return paths
+    def to_csv(self, directory: str | Path, *, command: str = "") -> list[Path]:
+        """Write one ``audit_<table>.csv`` per table, then ``manifest.json``; the files appear
+        together (:class:`aiindex._io.OutputDir`: an interruption leaves none). Returns the
+        paths, the manifest last."""
+        from .._io import OutputDir
+
+        with OutputDir(directory, command=command or "AuditReport.to_csv") as out:
+            for name, t in self.tables().items():
+                out.write_csv(f"audit_{name}.csv", t, index=(name == "units"),
+                              float_format="%.10g")
+        return out.paths
 
     def summary(self) -> str:
         """A short text summary: alpha per group, eigenvalues > 1, flagged pairs."""

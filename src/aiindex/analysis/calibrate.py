@@ -1100,12 +1100,21 @@ def _check_prior(prior: pd.Series | Mapping[str, float], codes: list[str],
 
 def read_published(path: str | Path) -> pd.Series:
     """Read a published-scores CSV (``uCode,score``; the first column is the unit code if those
-    names are absent)."""
+    names are absent).
+
+    Raises
+    ------
+    DataError
+        A missing, empty or unreadable file, other columns, a missing, non-numeric or
+        non-finite score, or a unit listed twice (each names the file and the units).
+    """
+    from ..data.readers import read_table
+
     p = Path(path)
     if not p.exists():
         raise DataError(f"published scores file not found: {p}")
     # every cell as text, no NA guessing: unit codes such as Namibia's "NA" stay codes
-    df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df = read_table(p)
     if "uCode" in df.columns and "score" in df.columns:
         ucol, scol = "uCode", "score"
     elif df.shape[1] == 2:
@@ -1113,9 +1122,16 @@ def read_published(path: str | Path) -> pd.Series:
     else:
         raise DataError(f"{p}: expected the columns uCode,score (or exactly two columns: "
                         f"unit code, score); got {list(df.columns)}")
-    s = pd.to_numeric(df[scol].str.strip(), errors="coerce")
-    bad = df.loc[s.isna(), ucol].tolist()
+    codes = df[ucol].astype(str).str.strip()
+    s = pd.to_numeric(df[scol].astype(str).str.strip(), errors="coerce")
+    bad = codes[s.isna()].tolist()
     if bad:
         raise DataError(f"{p}: non-numeric or missing score for unit(s) {bad[:20]}")
-    return pd.Series(s.to_numpy(dtype=float), index=df[ucol].astype(str).to_numpy(),
-                     name="published")
+    inf = codes[~np.isfinite(s.to_numpy(dtype=float))].tolist()
+    if inf:
+        raise DataError(f"{p}: infinite score (inf) for unit(s) {inf[:20]}; published scores "
+                        "must be finite numbers")
+    dup = codes[codes.duplicated()].unique().tolist()
+    if dup:
+        raise DataError(f"{p}: unit(s) {dup[:20]} listed twice; give one score per unit")
+    return pd.Series(s.to_numpy(dtype=float), index=codes.to_numpy(), name="published")

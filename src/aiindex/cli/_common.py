@@ -16,7 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Result
 
 __all__ = ["parse_set", "add_config_arguments", "run_from_args", "fmt_table",
-           "resolve_config_arg", "config_from_args", "command_line", "CONFIG_HELP"]
+           "resolve_config_arg", "config_from_args", "command_line", "CONFIG_HELP",
+           "positive_int", "out_dir", "check_out"]
 
 #: help of the CONFIG positional (optional in every command)
 CONFIG_HELP = ("config YAML file, or the name of a bundled config (default: the bundled "
@@ -35,13 +36,44 @@ def parse_set(items: Sequence[str] | None) -> dict[str, Any]:
         if "=" not in item:
             raise AIIndexError(f"--set expects KEY=VALUE, got {item!r}")
         key, val = item.split("=", 1)
-        parsed = load_yaml(val + "\n") if val.strip() else None
+        try:
+            parsed = load_yaml(val + "\n") if val.strip() else None
+        except AIIndexError as exc:
+            raise AIIndexError(f"--set {key.strip()}: cannot read the value {val!r} ({exc})"
+                               ) from None
         cur = out
         parts = key.strip().split(".")
         for p in parts[:-1]:
             cur = cur.setdefault(p, {})
         cur[parts[-1]] = parsed
     return out
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1 (``--top``, ``--n``)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {n}")
+    return n
+
+
+def out_dir(path: str, config: Any = None, **extra: Any) -> Any:
+    """The :class:`aiindex._io.OutputDir` of a command's ``--out`` folder: every file appears
+    at the end, ``manifest.json`` (with this command line) last."""
+    from .._io import OutputDir
+
+    return OutputDir(path, command=command_line(), config=config, extra=extra or None)
+
+
+def check_out(path: str | None, *, folder: bool) -> None:
+    """Check an output path before any work (see :func:`aiindex._io.check_output`)."""
+    if path:
+        from .._io import check_output
+
+        check_output(path, folder=folder)
 
 
 def add_config_arguments(p: argparse.ArgumentParser, *, overrides: bool = True,

@@ -37,6 +37,17 @@ def _describe_os_error(exc: OSError) -> str:
     return f"{what}{where}"
 
 
+def _one_line(exc: BaseException) -> str:
+    """The message of an error as one line; several problems keep one line each."""
+    from ..errors import ValidationError
+
+    if isinstance(exc, ValidationError):
+        if len(exc.problems) == 1:
+            return f"{exc.title}: {exc.problems[0]}"
+        return str(exc)
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
 def handle(func: Callable[[], int | None], *, debug: bool = False,
            command: str | None = None) -> int:
     """Run ``func`` and turn what it raises into one line on stderr and an exit code."""
@@ -58,7 +69,7 @@ def handle(func: Callable[[], int | None], *, debug: bool = False,
     except AIIndexError as exc:
         if debug:
             raise
-        print(f"{prefix}error: {exc}", file=sys.stderr)
+        print(f"{prefix}error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         if debug:

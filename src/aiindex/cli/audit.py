@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, run_from_args
+from ._common import add_config_arguments, check_out, command_line, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -22,12 +22,13 @@ def main(args: argparse.Namespace) -> int:
     """Run the audit and print its summary."""
     from ..analysis.audit import audit
 
+    check_out(args.out, folder=True)
     res = run_from_args(args)
     rep = audit(res, method=args.method, threshold=args.threshold, neg_tol=args.neg_tol)
     print(f"Audit of {res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} "
           f"metrics" + (f", year {res.year}" if res.year is not None else ""))
     print(rep.summary())
     if args.out:
-        paths = rep.to_csv(args.out)
+        paths = rep.to_csv(args.out, command=command_line())
         print(f"\nwrote {len(paths)} files to {args.out}")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, command_line, config_from_args, parse_set
+from ._common import add_config_arguments, check_out, command_line, config_from_args, parse_set
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -37,6 +37,7 @@ def main(args: argparse.Namespace) -> int:
     """Fit and print the weights; write the overlay and the identifiability report."""
     from ..analysis.calibrate import calibrate, read_published
 
+    check_out(args.out, folder=False)
     pub = read_published(args.published)
     res = calibrate(pub, config=config_from_args(args), level=args.level, scale=args.scale,
                     tol=args.tol, data=args.data)

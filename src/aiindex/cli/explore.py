@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, run_from_args
+from ._common import add_config_arguments, check_out, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -17,6 +17,7 @@ def main(args: argparse.Namespace) -> int:
     """Run the config and write the explorer page."""
     from ..outputs.explorer import write_explorer
 
+    check_out(args.out, folder=False)
     res = run_from_args(args)
     p = write_explorer(res, args.out)
     print(f"wrote {p}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AIIndexError
-from ._common import add_config_arguments, run_from_args
+from ._common import add_config_arguments, check_out, command_line, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -19,6 +19,8 @@ def main(args: argparse.Namespace) -> int:
     """Run the config and export it."""
     if not (args.xlsx or args.csv):
         raise AIIndexError("export: give --xlsx FILE and/or --csv FOLDER")
+    check_out(args.xlsx, folder=False)
+    check_out(args.csv, folder=True)
     res = run_from_args(args)
     written = []
     if args.xlsx:
@@ -26,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
 
         written.append(to_excel(res, args.xlsx))
     if args.csv:
-        written.extend(res.to_csv(args.csv))
+        written.extend(res.to_csv(args.csv, command=command_line()))
     print("wrote " + ", ".join(str(p) for p in written[:3])
           + (f" (+{len(written) - 3} more)" if len(written) > 3 else ""))
     return 0

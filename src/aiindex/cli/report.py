@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, config_from_args, run_from_args
+from ._common import add_config_arguments, check_out, config_from_args, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -22,6 +22,7 @@ def main(args: argparse.Namespace) -> int:
     """Run the config and write the report."""
     from ..outputs.report import write_report
 
+    check_out(args.out, folder=False)
     res = run_from_args(args)
     panel = None
     if args.trends or args.gap:

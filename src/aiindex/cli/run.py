@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, command_line, fmt_table, run_from_args
+from ._common import (
+    add_config_arguments,
+    check_out,
+    command_line,
+    fmt_table,
+    positive_int,
+    run_from_args,
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``aiindex run``."""
     add_config_arguments(p, out_help="folder for scores.csv, ranks.csv and one CSV per stage")
-    p.add_argument("--top", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--top", type=positive_int, default=None, metavar="N",
                    help="print only the first N rows (N >= 1)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {n}")
-    return n
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the config and print the ranked table."""
+    check_out(args.out, folder=True)
     res = run_from_args(args)
     print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
           + (f", year {res.year}" if res.year is not None else ""))
@@ -39,9 +37,12 @@ def main(args: argparse.Namespace) -> int:
     years = res.info.get("panel_years") or []
     if len(years) > 1:
         pooled = " (normalisation bounds pooled over all years)" if \
-            res.config.normalize.option("pooled", False) else ""
+            res.config.normalize.flag("pooled") else ""
         print(f"\npanel data ({years[0]}-{years[-1]}): showing {res.year}{pooled}; "
               "`aiindex trends CONFIG` runs every year")
+    unused = res.info.get("unused_columns")
+    if unused:
+        print(f"\nnote: unused data columns (not in the framework): {', '.join(unused)}")
     note = (res.config.output or {}).get("note") if res.config.output else None
     if note:
         print()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ._common import add_config_arguments, config_from_args, fmt_table
+from ._common import add_config_arguments, check_out, config_from_args, fmt_table, out_dir
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -24,6 +24,7 @@ def main(args: argparse.Namespace) -> int:
     """Compute and print Sobol' indices."""
     from ..analysis.sensitivity import sensitivity
 
+    check_out(args.out, folder=True)
     t0 = time.perf_counter()
     res = sensitivity(config_from_args(args), n=args.n, seed=args.seed,
                       units=args.units, measure=args.measure, data=args.data)
@@ -35,6 +36,7 @@ def main(args: argparse.Namespace) -> int:
         print(fmt_table(res.table(o)[["first_order", "first_low", "first_high", "total_order",
                                       "total_low", "total_high"]], decimals=3))
     if args.out:
-        paths = res.to_csv(args.out)
-        print(f"\nwrote {len(paths)} file(s) to {args.out}")
+        with out_dir(args.out, seed=args.seed) as out:
+            out.write_folder(res.to_csv)  # the result writes itself; its files are adopted
+        print(f"\nwrote {len(out.paths)} file(s) to {args.out}")
     return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..errors import AIIndexError
-from ._common import add_config_arguments, fmt_table, run_from_args
+from ._common import add_config_arguments, check_out, fmt_table, out_dir, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -24,6 +23,7 @@ def main(args: argparse.Namespace) -> int:
     """Print the statistics of one stage table."""
     from ..stats import metric_stats, unit_availability
 
+    check_out(args.out, folder=True)
     res = run_from_args(args)
     if args.stage not in res.stages:
         raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")
@@ -35,7 +35,8 @@ def main(args: argparse.Namespace) -> int:
     print("\nlowest data availability by unit")
     print(fmt_table(low, decimals=3))
     if args.out:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        ms.to_csv(Path(args.out) / f"metric_stats_{args.stage}.csv")
-        ua.to_csv(Path(args.out) / f"unit_availability_{args.stage}.csv")
+        with out_dir(args.out, res.config, stage=args.stage) as out:
+            out.write_csv(f"metric_stats_{args.stage}.csv", ms)
+            out.write_csv(f"unit_availability_{args.stage}.csv", ua)
+        print(f"\nwrote {len(out.paths)} files to {args.out}")
     return 0

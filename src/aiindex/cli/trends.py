@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._common import add_config_arguments, config_from_args, fmt_table
+from ._common import (
+    add_config_arguments,
+    check_out,
+    config_from_args,
+    fmt_table,
+    out_dir,
+    positive_int,
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -18,7 +24,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="pooled bounds over all years of the data (default) or only --years")
     p.add_argument("--gap", nargs=2, metavar=("A", "B"), help="score gap A − B by year")
     p.add_argument("--node", help="node to follow (default: the index)")
-    p.add_argument("--top", type=int, default=None, help="print only the first N rows")
+    p.add_argument("--top", type=positive_int, default=None, metavar="N",
+                   help="print only the first N rows (N >= 1)")
     p.add_argument("--plot", action="store_true",
                    help="with --gap and --out: save a PNG chart (scores and gap over the years)")
 
@@ -27,6 +34,8 @@ def main(args: argparse.Namespace) -> int:
     """Run every year, print the trends (and a gap), write CSVs."""
     from ..analysis.trends import gaps, trends
     from ..pipeline import run_panel
+
+    check_out(args.out, folder=True)
 
     pr = run_panel(config_from_args(args), years=args.years, bounds=args.bounds, data=args.data,
                    pool=args.pool)
@@ -44,19 +53,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"\nGap {a} − {b}:")
         print(fmt_table(g))
     if args.out:
-        d = Path(args.out)
-        paths = pr.to_csv(d)
-        tr.to_csv(d / "trends.csv", float_format="%.10g")
-        paths.append(d / "trends.csv")
-        if g is not None:
-            p = d / f"gap_{args.gap[0]}_{args.gap[1]}.csv"
-            g.to_csv(p, index=False, float_format="%.10g")
-            paths.append(p)
-            if args.plot:
-                from ..outputs.charts import panel_gap_chart
+        with out_dir(args.out, pr.config) as out:
+            pr.write_to(out)
+            out.write_csv("trends.csv", tr, float_format="%.10g")
+            if g is not None:
+                gap = f"gap_{args.gap[0]}_{args.gap[1]}"
+                out.write_csv(f"{gap}.csv", g, index=False, float_format="%.10g")
+                if args.plot:
+                    from ..outputs.charts import panel_gap_chart
 
-                p = d / f"gap_{args.gap[0]}_{args.gap[1]}.png"
-                panel_gap_chart(pr, args.gap[0], args.gap[1], node, p)
-                paths.append(p)
-        print(f"\nwrote {len(paths)} files to {d}")
+                    out.write(f"{gap}.png",
+                              lambda p: panel_gap_chart(pr, args.gap[0], args.gap[1], node, p))
+        print(f"\nwrote {len(out.paths)} files to {args.out}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ._common import add_config_arguments, config_from_args, fmt_table
+from ._common import add_config_arguments, config_from_args, fmt_table, positive_int
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -19,7 +19,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                         "gives the same replications")
     p.add_argument("--backend", choices=["numpy", "dask"], default=None,
                    help="evaluate in this process (numpy) or on a Dask cluster")
-    p.add_argument("--top", type=int, default=20, help="rows of the printed summary")
+    p.add_argument("--top", type=positive_int, default=20, metavar="N",
+                   help="rows of the printed summary (N >= 1, default 20)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-scores", action="store_true",
                    help="with --out: do not write scores.csv/ranks.csv (scores per replication "

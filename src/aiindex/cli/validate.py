@@ -21,7 +21,10 @@ def main(args: argparse.Namespace) -> int:
     from ..pipeline import validate
 
     config = resolve_config_arg(args.config)
-    problems = validate(config, data=args.data)
+    notes: list[str] = []
+    problems = validate(config, data=args.data, notes=notes)
+    for n in notes:
+        print(f"note: {n}")
     if not problems:
         print(f"OK: {config} is valid")
         return 0

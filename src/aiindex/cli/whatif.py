@@ -7,9 +7,15 @@ first is the config (write ``default`` to use the bundled default with several s
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ._common import add_config_arguments, config_from_args, fmt_table
+from ._common import (
+    add_config_arguments,
+    check_out,
+    config_from_args,
+    fmt_table,
+    out_dir,
+    positive_int,
+)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -17,13 +23,15 @@ def configure(p: argparse.ArgumentParser) -> None:
     add_config_arguments(p, out_help="folder for whatif.csv")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml",
                    help="scenario files (YAML overlays: weights, drop, add, stage sections)")
-    p.add_argument("--top", type=int, default=10, help="movers printed per scenario")
+    p.add_argument("--top", type=positive_int, default=10, metavar="N",
+                   help="movers printed per scenario (N >= 1, default 10)")
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the scenarios, print the biggest movers, write CSVs."""
     from ..analysis.scenarios import whatif
 
+    check_out(args.out, folder=True)
     table = whatif(config_from_args(args), args.scenarios, data=args.data)
     for name, g in table.groupby("scenario", sort=False):
         if name == "base":
@@ -37,8 +45,7 @@ def main(args: argparse.Namespace) -> int:
         print(fmt_table(g2[cols].head(args.top).set_index("uCode"), decimals=2))
         print()
     if args.out:
-        d = Path(args.out)
-        d.mkdir(parents=True, exist_ok=True)
-        table.to_csv(d / "whatif.csv", index=False, float_format="%.17g")
-        print(f"wrote {d / 'whatif.csv'}")
+        with out_dir(args.out, scenarios=[str(s) for s in args.scenarios]) as out:
+            p = out.write_csv("whatif.csv", table, index=False, float_format="%.17g")
+        print(f"wrote {p}")
     return 0

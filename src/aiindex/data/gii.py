@@ -114,7 +114,14 @@ def read_gii_panel(path: str | Path, *, keep_empty: bool = False) -> pd.DataFram
     p = Path(path)
     if not p.exists():
         raise DataError(f"GII file not found: {p}")
-    raw = pd.read_csv(p, sep=";", decimal=",", encoding="utf-8-sig")
+    if not p.is_file():
+        raise DataError(f"GII file {p} is not a file")
+    try:
+        raw = pd.read_csv(p, sep=";", decimal=",", encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"GII file {p} is not UTF-8 text") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise DataError(f"GII file {p} cannot be read: {str(exc).splitlines()[0]}") from None
     raw.columns = [str(c).strip() for c in raw.columns]
     need = [*_GII_HEADER, *GII_PILLARS, "Global Innovation Index"]
     miss = [c for c in need if c not in raw.columns]

@@ -84,7 +84,7 @@ class Node(BaseModel):
         Free text.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     code: str
     name: str | None = None
@@ -163,6 +163,11 @@ class Framework:
         for n in nodes:
             if n.parent is not None:
                 self._children[n.parent].append(n.code)
+        empty = [n.code for n in nodes if n.type == "aggregate" and not self._children[n.code]]
+        if empty:
+            raise ValidationError([Problem(f"node {c!r} has no children (an empty group): give "
+                                           "it children or remove it", file=source_file, key=c)
+                                   for c in empty], title="invalid framework")
         roots = [n.code for n in nodes if n.parent is None]
         self.root = roots[0]
         heights = _heights(self.root, self._children)
@@ -261,9 +266,7 @@ class Framework:
             unknown = sorted(set(w.index) - set(raw.index))
             if unknown:
                 raise ConfigError(f"weights given for unknown node(s): {unknown}")
-            bad = w[(w < 0) | ~np.isfinite(w)]
-            if len(bad):
-                raise ConfigError(f"weights must be finite and >= 0; got {bad.to_dict()}")
+            _check_weights(w.to_dict())
             raw.loc[w.index] = w
         out = pd.Series(1.0, index=raw.index)
         for p, kids in self._children.items():
@@ -310,6 +313,7 @@ class Framework:
         unknown = sorted(set(weights) - set(self.nodes))
         if unknown:
             raise ConfigError(f"weights given for unknown node(s): {unknown}")
+        _check_weights(weights)
         nodes = [
             n.model_copy(update={"weight": float(weights[c])}) if c in weights else n
             for c, n in self.nodes.items()
@@ -359,8 +363,10 @@ class Framework:
             try:
                 built.append(Node(**n))
             except Exception as exc:
+                code = n.get("code") if isinstance(n, Mapping) else None
                 problems.append(
-                    Problem(f"invalid node: {_pyd_msg(exc)}", key=f"nodes[{i}]", value=dict(n))
+                    Problem(f"invalid node {code!r}: {_pyd_msg(exc)}", key=f"nodes[{i}]",
+                            value=dict(n) if isinstance(n, Mapping) else n)
                 )
         if problems:
             raise ValidationError(problems, title="invalid framework")
@@ -554,11 +560,27 @@ def _flatten(
         rec["parent"] = parent
     out.append(rec)
     kids = d.get("children") or []
+    if "children" in d and not kids:
+        problems.append(Problem(f"node {d['code']!r} has no children (an empty group): give it "
+                                "children or remove it", key=f"{key}.children"))
+        return
     if not isinstance(kids, list):
         problems.append(Problem("children must be a list", key=f"{key}.children", value=kids))
         return
     for i, k in enumerate(kids):
         _flatten(k, str(d["code"]), f"{key}.children[{i}]", out, problems)
+
+
+def _check_weights(weights: Mapping[str, Any]) -> None:
+    """Replacement raw weights: finite numbers >= 0, each error naming its node."""
+    for c, w in weights.items():
+        if isinstance(w, bool) or not isinstance(w, int | float | np.integer | np.floating):
+            raise ConfigError(f"weight of {c!r} must be a number, got {w!r}")
+        if not np.isfinite(w):
+            raise ConfigError(f"weight of {c!r} is not finite ({w!r})")
+        if w < 0:
+            raise ConfigError(f"weight of {c!r} is negative ({w!r}); weights are relative among "
+                              "siblings and must be >= 0")
 
 
 def _revalidate(nodes: list[Node]) -> list[Node]:
@@ -584,6 +606,9 @@ def _check_nodes(nodes: list[Node], source: str | None) -> list[Problem]:
     roots = [n.code for n in nodes if n.parent is None]
     if not nodes:
         problems.append(Problem("framework has no nodes", file=source))
+    elif len(nodes) == 1:
+        problems.append(Problem(f"framework has only the root node {nodes[0].code!r}: add the "
+                                "metrics under it (children)", file=source, key=nodes[0].code))
     elif len(roots) != 1:
         problems.append(Problem("framework must have exactly one root (a node without parent)",
                                 file=source, value=roots, expected="one root"))
@@ -640,11 +665,20 @@ def _check_levels(fw: Framework, source: str | None) -> list[Problem]:
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise ConfigError(f"framework table not found: {path}")
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype={"iCode": str, "Parent": str})
-    return pd.read_csv(path, dtype={"iCode": str, "Parent": str, "Denominator": str,
-                                    "iName": str, "Unit": str, "Type": str},
-                       keep_default_na=False, na_values=[""])
+    if path.is_dir():
+        raise ConfigError(f"framework table {path} is a folder, expected a CSV or Excel file")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            return pd.read_excel(path, dtype={"iCode": str, "Parent": str})
+        return pd.read_csv(path, dtype={"iCode": str, "Parent": str, "Denominator": str,
+                                        "iName": str, "Unit": str, "Type": str},
+                           keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"framework table {path} is not UTF-8 text; save it as UTF-8") from None
+    except Exception as exc:  # noqa: BLE001 - pandas/openpyxl errors of a broken file
+        raise ConfigError(f"cannot read framework table {path}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                          ) from None
 
 
 def _isna(v: Any) -> bool:

@@ -13,6 +13,15 @@
 
 openpyxl is imported only when the function is called. Numbers are written as floats (no
 rounding), so re-reading the workbook with :func:`pandas.read_excel` gives the same values.
+
+**User text never becomes a formula.** Every text cell (a unit name or code, a node code, a
+line of the config) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
+stored as a string cell marked with Excel's quote prefix, so Excel shows it literally and never
+evaluates it (``=HYPERLINK(...)`` stays text); numbers, negative ones included, stay numbers.
+Characters that an ``.xlsx`` file cannot hold (control characters other than tab, line feed and
+carriage return) are written as U+FFFD; a carriage return reads back as a line feed (XML
+normalises line ends). The workbook is written under a temporary name and
+renamed into place (:func:`aiindex._io.atomic_path`): an interrupted export leaves no file.
 """
 
 from __future__ import annotations
@@ -22,12 +31,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._io import atomic_path
 from ..errors import AIIndexError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Result
 
-__all__ = ["to_excel", "results_table"]
+__all__ = ["to_excel", "results_table", "FORMULA_PREFIXES"]
+
+#: first characters that spreadsheet programs read as the start of a formula
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def results_table(result: Result) -> pd.DataFrame:
@@ -89,18 +102,51 @@ def to_excel(result: Result, path: str | Path) -> Path:
         import openpyxl  # noqa: F401
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
         raise AIIndexError("to_excel needs openpyxl: pip install 'aiindex[excel]'") from exc
-    from ..yamlio import dump_yaml
-
     p = Path(path)
     if p.suffix.lower() != ".xlsx":
         raise AIIndexError(f"to_excel writes .xlsx files, got {p.name!r}")
-    p.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(p) as tmp:
+        _write_book(result, tmp)
+    return p
+
+
+def _safe_text(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells, labels and index hold no character an .xlsx cannot store."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def fix(v: object) -> object:
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v
+
+    out = df.copy()
+    obj = [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(
+        out[c])]
+    for c in obj:
+        out[c] = out[c].map(fix, na_action="ignore")
+    out.columns = out.columns.map(fix)
+    out.index = out.index.map(fix)
+    return out
+
+
+def _protect_formulas(book: object) -> None:
+    """Store every text cell that starts like a formula as a quoted string (never a formula)."""
+    for ws in book.worksheets:  # type: ignore[attr-defined]
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and v.startswith(FORMULA_PREFIXES):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
+def _write_book(result: Result, path: Path) -> None:
+    from ..yamlio import dump_yaml
+
     used: set[str] = set()
-    with pd.ExcelWriter(p, engine="openpyxl") as xw:
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
 
         def put(df: pd.DataFrame, name: str, index: bool = True) -> None:
             sheet = _sheet_name(name, used)
-            df.to_excel(xw, sheet_name=sheet, index=index)
+            _safe_text(df).to_excel(xw, sheet_name=sheet, index=index)
             ws = xw.sheets[sheet]
             ws.freeze_panes = "B2" if index else "A2"
             for col in ws.iter_cols(min_row=1, max_row=1):
@@ -127,4 +173,4 @@ def to_excel(result: Result, path: str | Path) -> Path:
             put(record, "Tiers")
         text = dump_yaml({**result.config.to_dict(), "aiindex_version": result.version})
         put(pd.DataFrame({"config (YAML)": text.splitlines()}), "Config", index=False)
-    return p
+        _protect_formulas(xw.book)

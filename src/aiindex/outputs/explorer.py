@@ -25,6 +25,13 @@ the nominal weights and can download the current weights as a YAML scenario for 
 whatif``: the ``weights`` section of a config, raw weights under ``weights: explicit:`` (every
 non-root node listed).
 
+Escaping by construction: user text (unit names and codes, node names, the title) is passed as
+JSON in one ``<script type="application/json">`` block (:func:`json_for_html`) and inserted with
+``textContent``/``setAttribute``; the page builds its table and sliders with DOM calls, never
+``innerHTML``, so a name such as ``<img src=x onerror=...>`` is shown literally. A
+Content-Security-Policy allows only the page's own script (by its SHA-256) and no network
+access, as a second line of defence.
+
 Test hook: opening the page with ``#weights=Conn:2,Sust:0.5`` moves those sliders on load (value
 + ``input`` event, as a user would) and the resulting state is written as JSON into the hidden
 element ``#state`` (``weights``, ``ranks``, ``scores``, ``tiers`` per unit).
@@ -35,6 +42,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,8 +54,8 @@ from .._io import write_text_atomic
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import Result
 
-__all__ = ["write_explorer", "explorer_html", "explorer_data", "BROWSER_AGGREGATORS",
-           "BROWSER_TIER_RULES"]
+__all__ = ["write_explorer", "explorer_html", "explorer_data", "json_for_html",
+           "BROWSER_AGGREGATORS", "BROWSER_TIER_RULES"]
 
 #: aggregators the page computes itself; others fall back to arithmetic (with a note)
 BROWSER_AGGREGATORS = ("arithmetic", "geometric", "harmonic", "power")
@@ -190,14 +198,47 @@ def _rescale_payload(result: Result) -> dict[str, dict[str, Any]]:
             for c, ch in rescale_choices(result.config.rescale, fw.root, fw.aggregates).items()}
 
 
+#: characters made safe inside the JSON data block: ``<`` (no ``</script>``, no ``<!--``),
+#: ``>``, ``&`` and the JavaScript line terminators U+2028/U+2029 (escapes valid in JSON)
+_JSON_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
+              "\u2029": "\\u2029"}
+_MARKER = re.compile(r"__(TITLE|VERSION|DATA|SCRIPT_HASH)__")
+_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def json_for_html(obj: Any) -> str:
+    """``obj`` as JSON that is safe inside ``<script type="application/json">``: no character
+    of user text can end the element, open a comment or break a JavaScript line."""
+    text = json.dumps(obj, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_SAFE[m.group(0)], text)
+
+
 def explorer_html(result: Result) -> str:
-    """The explorer page as one HTML string."""
+    """The explorer page as one HTML string.
+
+    The template is filled in one pass (a ``__DATA__`` inside a name is never replaced again);
+    user text reaches the page only HTML-escaped (title) or as JSON in the data block, which the
+    page's script inserts with ``textContent``/``setAttribute``, never as markup.
+    """
     tpl = resources.files("aiindex.outputs").joinpath("templates/explorer.html").read_text("utf-8")
-    payload = json.dumps(explorer_data(result), allow_nan=False, separators=(",", ":"))
-    payload = payload.replace("</", "<\\/")  # never close the script element early
-    return (tpl.replace("__TITLE__", html.escape(result.config.name))
-               .replace("__VERSION__", html.escape(result.version))
-               .replace("__DATA__", payload))
+    values = {"TITLE": html.escape(result.config.name),
+              "VERSION": html.escape(result.version),
+              "DATA": json_for_html(explorer_data(result)),
+              "SCRIPT_HASH": _script_hash(tpl)}
+    return _MARKER.sub(lambda m: values[m.group(1)], tpl)
+
+
+def _script_hash(tpl: str) -> str:
+    """The CSP source of the page's one inline script (its SHA-256): the browser runs that
+    script and nothing else, not even an event handler that slipped into the page."""
+    import base64
+    import hashlib
+
+    scripts = _SCRIPT.findall(tpl)
+    if len(scripts) != 1 or _MARKER.search(scripts[0]):
+        raise RuntimeError("explorer template: expected one inline script without markers")
+    digest = hashlib.sha256(scripts[0].encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
 def write_explorer(result: Result, path: str | Path) -> Path:

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config
-from ..data import Dataset, load_data
-from ..errors import AIIndexError, ConfigError, MethodError
+from ..data import Dataset, load_data, read_table
+from ..errors import AIIndexError, ConfigError, DataError, MethodError
 from ..framework import Framework
 from ..ranks import rank
 from ..stages.aggregate import aggregate_stage
@@ -64,7 +64,10 @@ def load_dataset(cfg: Config, fw: Framework, data: Any = None) -> Dataset:
             path = cfg.path(names)
             if path is None or not path.exists():
                 raise ConfigError(f"unit-name file not found: {path} (config key data.names)")
-            t = pd.read_csv(path, dtype=str, keep_default_na=False)
+            t = read_table(path, encoding=cfg.data.encoding)
+            if t.shape[1] < 2:
+                raise DataError(f"unit-name file {path} needs two columns (code, name); it has "
+                                f"{t.shape[1]} (config key data.names)")
             names = dict(zip(t.iloc[:, 0], t.iloc[:, 1], strict=True))
         codes = ds.names.index.get_level_values(0)
         mapped = pd.Series([names.get(c, ds.names.iloc[i]) for i, c in enumerate(codes)],
@@ -116,8 +119,13 @@ def _subset_ctx(ctx: StageContext, units: pd.Index) -> None:
             setattr(ctx, attr, v.loc[v.index.intersection(units, sort=False)].reindex(units))
 
 
-def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None) -> Prepared:
+def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None,
+            check: bool = True) -> Prepared:
     """Run ``denominate``, ``impute``, ``screen`` and ``treat`` for one year.
+
+    ``check=False`` skips the degenerate-data checks (a metric or unit without any value, fewer
+    than two units) for a year that only contributes to pooled normalisation bounds and is not
+    scored (e.g. a first panel year before a source started).
 
     For panel data, panel imputation methods (registered with ``panel=True``) see all years;
     every other stage works on the cross-section of ``year`` (default: ``data.year`` or the
@@ -126,20 +134,12 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None)
     logs: dict[str, pd.DataFrame] = {}
     info: dict[str, Any] = {}
     panel = ds if ds.is_panel else None
+    year = _choose_year(cfg, ds, year)
     if panel is not None:
         info["panel_years"] = panel.years
-        if year is None:
-            y = cfg.data.year
-            if y in (None, "latest", "all"):  # "all" is for the panel functions
-                year = panel.years[-1]
-            else:
-                try:
-                    year = int(y)
-                except (TypeError, ValueError):
-                    raise ConfigError(f"data.year must be a year, 'latest' or 'all', got {y!r}") from None
         ds = panel.select_year(year)
-    else:
-        year = ds.extra.get("year")
+    if ds.extra.get("unused_columns"):
+        info["unused_columns"] = list(ds.extra["unused_columns"])
     ctx = StageContext(framework=fw, groups=ds.groups.copy(), denominators=ds.denominators.copy(),
                        names=ds.names.copy(), year=year,
                        panel=panel.metrics if panel is not None else None)
@@ -189,6 +189,9 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None)
     logs["impute"], info["impute"] = out.log, out.info
     if screen_when == "after_impute":
         X = do_screen(X)
+    X, left_out = _screen_metrics(X, cfg.screen.option("metric_min_share", None), logs, info)
+    if check:
+        _check_units_and_metrics(X.drop(columns=left_out), year, "screen" in logs)
     # treat
     out = _run_stage("treat", X, stage_choices(cfg, fw, "treat"), ctx)
     X = out.data
@@ -199,6 +202,75 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None)
     stages = {k: stages[k] for k in order if k in stages}
     ctx.stages = stages
     return Prepared(cfg, fw, ds, stages, logs, info, ctx, year)
+
+
+def _choose_year(cfg: Config, ds: Dataset, year: int | None) -> int | None:
+    """The year a run uses: ``year``, else ``data.year`` (checked against the data), else the
+    latest year of a panel (``None`` for data without years)."""
+    y = cfg.data.year
+    if year is not None:
+        return year
+    if ds.is_panel:
+        if y in (None, "latest", "all"):  # "all" is for the panel functions
+            return ds.years[-1]
+        if int(y) not in ds.years:
+            raise DataError(f"data.year {y} is not in the data (years: {ds.years})")
+        return int(y)
+    have = ds.extra.get("year")
+    if y not in (None, "latest", "all"):
+        if have is None:
+            raise ConfigError(f"data.year is {y!r} but the data have no year column "
+                              f"{cfg.data.year_column!r}; remove data.year or add a "
+                              f"{cfg.data.year_column} column (or set data.year_column)")
+        if int(y) != have:
+            raise DataError(f"data.year {y} is not in the data (the data hold year {have} only)")
+    return have
+
+
+def _screen_metrics(X: pd.DataFrame, min_share: float | None, logs: dict[str, pd.DataFrame],
+                    info: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """``screen.metric_min_share``: a metric observed (after imputation) for fewer than this
+    share of the units is left out of the year — its cells become missing, so its parent
+    aggregates the other children (recorded in ``logs["screen_metrics"]``). Without the option
+    nothing is left out."""
+    if min_share is None:
+        return X, []
+    share = X.notna().mean(axis=0)
+    out = share < float(min_share)
+    left_out = [str(c) for c in X.columns[out.to_numpy()]]
+    logs["screen_metrics"] = pd.DataFrame({"metric": X.columns, "availability": share.to_numpy(),
+                                           "left_out": out.to_numpy()})
+    info["screen_metrics"] = {"min_share": float(min_share), "left_out": left_out}
+    if left_out:
+        X = X.copy()
+        X[left_out] = np.nan
+    return X, left_out
+
+
+def _check_units_and_metrics(X: pd.DataFrame, year: int | None, screened: bool) -> None:
+    """Defined outcomes for degenerate data, after imputation and screening: a metric without
+    any value, a unit without any value, and fewer than two units are errors (never a metric
+    silently dropped from its group, a unit without a score, or an index of one unit)."""
+    when = f" in year {year}" if year is not None else ""
+    after = " after imputation and screening" if screened else " after imputation"
+    if len(X) == 0:
+        raise DataError(f"no unit is left{when}{after}" + (
+            " (the screen removed every unit; lower screen.min_share?)" if screened else ""))
+    empty_m = list(X.columns[X.isna().all().to_numpy()])
+    if empty_m:
+        raise DataError(f"metric(s) {empty_m} have no data{when}{after}: every unit's value is "
+                        "missing, so the metric would silently drop out of its group and its "
+                        "siblings be re-weighted; fix the data or drop the metric from the "
+                        "framework")
+    empty_u = [str(u) for u in X.index[X.isna().all(axis=1).to_numpy()]]
+    if empty_u:
+        raise DataError(f"unit(s) {empty_u[:20]} have no data for any metric{when}{after}, so "
+                        "they would get no score; remove them from the data or screen them out "
+                        "(screen: {method: availability, min_share: ...})")
+    if len(X) < 2:
+        raise DataError(f"the data have {len(X)} unit ({', '.join(map(str, X.index))}){when}"
+                        f"{after if screened else ''}; an index needs at least 2 units "
+                        "(normalised scores and ranks of a single unit are meaningless)")
 
 
 def normalize_stage(prep: Prepared, X: pd.DataFrame | None = None,
@@ -222,7 +294,8 @@ def pooled_reference(cfg: Config, fw: Framework, ds: Dataset,
     if not (ds.is_panel and cfg.normalize.option("pooled", False)):
         return None
     treated = {y: (prep if prep is not None and prep.year == y
-                   else prepare(cfg, fw, ds, year=y)).stages["treated"] for y in ds.years}
+                   else prepare(cfg, fw, ds, year=y, check=False)).stages["treated"]
+               for y in ds.years}
     return pd.concat(treated, names=["Time", "uCode"]).swaplevel(0, 1)
 
 

@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from .._io import OutputDir
 from ..config import Config, resolve_config
 from ..data.gii import is_gii_mendeley, read_gii_panel
 from ..errors import ConfigError, DataError, ValidationError
 from ..framework import Framework
-from ..stages.resolve import check_methods
 from .build import build_framework, finish, load_dataset, prepare
+from .checks import config_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import Result
@@ -102,15 +103,21 @@ class PanelResult:
             raise DataError(f"year {year} was not run (years: {self.years})")
         return self.results[year]
 
-    def to_csv(self, directory: str | Path) -> list[Path]:
-        """Write ``panel_tidy.csv``, ``panel_scores.csv`` and ``panel_ranks.csv`` (index)."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        out = [d / "panel_tidy.csv", d / "panel_scores.csv", d / "panel_ranks.csv"]
-        self.tidy.to_csv(out[0], index=False, float_format="%.10g")
-        self.scores().to_csv(out[1], float_format="%.10g")
-        self.ranks().to_csv(out[2])
-        return out
+    def write_to(self, out: OutputDir) -> list[Path]:
+        """Write ``panel_tidy.csv``, ``panel_scores.csv`` and ``panel_ranks.csv`` into an open
+        :class:`~aiindex._io.OutputDir` (so a command can add its own files to the folder)."""
+        return [out.write_csv("panel_tidy.csv", self.tidy, index=False, float_format="%.10g"),
+                out.write_csv("panel_scores.csv", self.scores(), float_format="%.10g"),
+                out.write_csv("panel_ranks.csv", self.ranks())]
+
+    def to_csv(self, directory: str | Path, *, command: str = "") -> list[Path]:
+        """Write ``panel_tidy.csv``, ``panel_scores.csv`` and ``panel_ranks.csv`` (index), then
+        ``manifest.json``; the files appear together, atomically (:class:`~aiindex._io.OutputDir`).
+        """
+        with OutputDir(directory, command=command or "PanelResult.to_csv",
+                       config=self.config) as out:
+            self.write_to(out)
+        return out.paths
 
     def __repr__(self) -> str:
         return (f"PanelResult({self.config.name!r}: years {self.years[0]}-{self.years[-1]} "
@@ -174,7 +181,7 @@ def run_panel(
     """
     cfg = resolve_config(config, overrides)
     fw = build_framework(cfg)
-    problems = check_methods(cfg, fw)
+    problems = config_problems(cfg, fw)
     if problems:
         raise ValidationError(problems, title="invalid config")
     ds = load_dataset(cfg, fw, _panel_data(cfg, data))
@@ -193,14 +200,15 @@ def run_panel(
         if not ys:
             raise DataError("run_panel: empty list of years")
     if bounds is None:
-        bounds = "pooled" if bool(cfg.normalize.option("pooled", False)) else "per_year"
+        bounds = "pooled" if cfg.normalize.flag("pooled") else "per_year"
     if bounds not in ("per_year", "pooled"):
         raise ConfigError(f"bounds must be 'per_year' or 'pooled', got {bounds!r}")
     if pool not in ("all", "selected"):
         raise ConfigError(f"pool must be 'all' or 'selected', got {pool!r}")
     pooled_years = ((list(ds.years) if pool == "all" else list(ys)) if bounds == "pooled"
                     else [])
-    preps = {y: prepare(cfg, fw, ds, year=y) for y in sorted(set(ys) | set(pooled_years))}
+    preps = {y: prepare(cfg, fw, ds, year=y, check=y in ys)  # pool-only years are not scored
+             for y in sorted(set(ys) | set(pooled_years))}
     reference = None
     if bounds == "pooled":
         reference = pd.concat({y: preps[y].stages["treated"] for y in pooled_years},

@@ -16,9 +16,9 @@ from ..data.bundled import default_config_path
 from ..errors import AIIndexError, ConfigError, Problem, ValidationError
 from ..framework import Framework, Node
 from ..framework.tree import _flatten, _read_table
-from ..stages.resolve import check_methods
 from ..yamlio import load_yaml
-from .build import build_framework, load_dataset, run_dataset
+from .build import _choose_year, build_framework, load_dataset, run_dataset
+from .checks import config_problems
 from .panel import run_panel
 from .result import Result
 
@@ -48,25 +48,33 @@ def run(config_or_path: Any = None, data: Any = None,
         config_or_path = default_config_path()
     cfg = resolve_config(config_or_path, overrides)
     fw = build_framework(cfg)
-    problems = check_methods(cfg, fw)
+    problems = config_problems(cfg, fw)
     if problems:
         raise ValidationError(problems, title="invalid config")
     ds = load_dataset(cfg, fw, data)
-    if ds.is_panel and cfg.normalize.option("pooled", False):
+    if ds.is_panel and cfg.normalize.flag("pooled"):
         # pooled normalisation bounds need every year: run the panel, return the chosen year
 
-        y = cfg.data.year
-        year = ds.years[-1] if y in (None, "latest", "all") else int(y)
+        year = _choose_year(cfg, ds, None)
         return run_panel(cfg, years=[year], data=data).results[year]
     return run_dataset(cfg, fw, ds)
 
 
-def validate(config_or_path: Any, data: Any = None) -> list[Problem]:
+def validate(config_or_path: Any, data: Any = None, *,
+             notes: list[str] | None = None) -> list[Problem]:
     """All problems of a config and its data (empty = valid).
 
     Schema problems do not stop the checks: the offending top-level keys are set aside and the
     framework, the data and a dry run of the pipeline are still checked, so one report lists
     everything that can be found.
+
+    Parameters
+    ----------
+    config_or_path, data
+        As for :func:`run`.
+    notes
+        A list that receives notes that are not problems (e.g. data columns the framework does
+        not use, a likely misspelt metric code).
     """
     problems: list[Problem] = []
     try:
@@ -76,17 +84,17 @@ def validate(config_or_path: Any, data: Any = None) -> list[Problem]:
         cfg = _lenient_config(config_or_path, exc.problems)
         if cfg is None:
             return problems
-    except ConfigError as exc:
+    except AIIndexError as exc:
         return [Problem(str(exc))]
     fw = None
     try:
         fw = build_framework(cfg)
     except ValidationError as exc:
         problems.extend(exc.problems)
-    except ConfigError as exc:
+    except AIIndexError as exc:
         problems.append(Problem(str(exc), file=cfg.source_file, key="framework"))
     if fw is not None:
-        problems.extend(check_methods(cfg, fw))
+        problems.extend(config_problems(cfg, fw))
         ds = None
         try:
             ds = load_dataset(cfg, fw, data)
@@ -94,6 +102,9 @@ def validate(config_or_path: Any, data: Any = None) -> list[Problem]:
             problems.extend(exc.problems)
         except (ConfigError, Exception) as exc:  # noqa: BLE001 - report, don't crash
             problems.append(Problem(str(exc), file=cfg.source_file, key="data"))
+        if ds is not None and notes is not None and ds.extra.get("unused_columns"):
+            notes.append("unused data columns (not in the framework): "
+                         + ", ".join(ds.extra["unused_columns"]))
         if ds is not None and not problems:
             # a dry run finds what only the data can show (bad parameter values, zero weights,
             # a tiering that cannot be applied, ...)

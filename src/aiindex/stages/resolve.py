@@ -94,6 +94,10 @@ def check_methods(cfg: Config, fw: Framework) -> list[Problem]:
                                         f"{par!r}{hint}", file=cfg.source_file,
                                         key=f"{stage}.{par}",
                                         expected=f"parameters of {c.method!r}: {ok}"))
+            problems += [Problem(f"{reg.kind} {c.method!r} at {where}: invalid value of "
+                                 f"parameter {par!r}", file=cfg.source_file,
+                                 key=f"{stage}.{par}", value=val, expected=exp)
+                         for par, val, exp in reg.type_errors(c.method, c.params)]
     try:
         rescale_choices(cfg.rescale, fw.root, fw.aggregates)
     except (ConfigError, MethodError) as exc:
