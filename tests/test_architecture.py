@@ -36,8 +36,6 @@ LAYERS: list[tuple[str, list[str]]] = [
 LONG_FUNCTIONS: dict[str, str] = {
     # split pending in the work on calibration (issue 14), the engine (16) and tiers
     "analysis/calibrate.py:calibrate": "split pending",
-    "analysis/uncertainty.py:parse_factors": "split pending",
-    "analysis/uncertainty.py:_run_design": "split pending",
     "tiers/profile.py:tiers_profile": "split pending",
     "tiers/rules.py:refine_tiers": "split pending",
     "tiers/stability.py:tier_probabilities": "split pending",
