@@ -100,6 +100,8 @@ class DesignSpec:
 
     def __init__(self, factors: Sequence[Factor], fw: Framework) -> None:
         self.factors = list(factors)
+        #: replications per design block (part of the seeding scheme; tests make it small)
+        self.block_size = DESIGN_BLOCK
         self.disc = [i for i, f in enumerate(self.factors) if f.discrete]
         self.columns = [c for f in self.factors for c in f.columns()]
         self.value_columns = [c for f in self.factors if not f.discrete for c in f.columns()]
@@ -150,8 +152,8 @@ class DesignSpec:
 
     def block(self, entropy: int, b: int, n_total: int) -> DesignArrays:
         """Design block ``b`` of a seeded design of ``n_total`` replications."""
-        a = b * DESIGN_BLOCK
-        n = min(DESIGN_BLOCK, n_total - a)
+        a = b * self.block_size
+        n = min(self.block_size, n_total - a)
         return self.draw(n, block_rng(entropy, b), start=a)
 
     # ------------------------------------------------------------------ showing

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,9 +28,9 @@ from ...pipeline import build_framework, load_dataset, normalize_stage, prepare,
 from ...stages import check_methods
 from ...weights import apply_weights_config
 from .compile import compile_program
-from .design import DESIGN_BLOCK, DesignArrays, DesignSpec
+from .design import DesignArrays, DesignSpec
 from .factors import DATA_STAGES, apply_alternative, check_n, parse_factors
-from .ops import Program, edge_weights, run_op
+from .ops import Program, edge_weights, fast_index, run_op
 from .summary import FineCounts, RankSummary, rank_order, ranks_from_order
 
 __all__ = ["Engine", "SECTION_KEYS"]
@@ -263,7 +263,7 @@ class Engine:
         if rng is not None:
             return self.spec.frame(self.spec.draw(n, rng))
         entropy = seed if seed is not None else np.random.SeedSequence().entropy
-        blocks = [self.spec.block(entropy, b, n) for b in range(-(-n // DESIGN_BLOCK))]
+        blocks = [self.spec.block(entropy, b, n) for b in range(-(-n // self.spec.block_size))]
         return pd.concat([self.spec.frame(b) for b in blocks]) if len(blocks) > 1 \
             else self.spec.frame(blocks[0])
 
@@ -304,10 +304,10 @@ class Engine:
             vals = arr.values[:, self.spec.value_slice[i]]
             if self.factors[i].type == "weight_noise":
                 mult = np.ones((len(arr), len(self.var_nodes))) if mult is None else mult
-                mult[:, cols] *= vals
+                mult[:, fast_index(cols)] *= vals
             else:
                 repl = np.full((len(arr), len(self.var_nodes)), np.nan) if repl is None else repl
-                repl[:, cols] = vals
+                repl[:, fast_index(cols)] = vals
         return repl, mult
 
     def plan_keys(self, codes: np.ndarray) -> np.ndarray:
@@ -322,24 +322,27 @@ class Engine:
                          for i, k in zip(self._disc, codes_row, strict=True))
 
     # ------------------------------------------------------------------ evaluate
-    def _groups(self, keys: np.ndarray) -> Iterator[tuple[int, np.ndarray | None]]:
-        """(plan key, rows) per plan present in a chunk; rows ``None`` = all of them."""
+    def _group_rows(self, keys: np.ndarray) -> tuple[np.ndarray | None, list[tuple[int, slice]]]:
+        """Sort a chunk by plan key once: the permutation (``None`` if one plan) and, per plan
+        present, its rows as a slice of the sorted chunk."""
+        R = len(keys)
         if self.n_plans == 1:
-            yield 0, None
-            return
-        counts = np.bincount(keys, minlength=self.n_plans) if self.n_plans <= 1 << 20 else None
-        if counts is None:
-            uniq, inv = np.unique(keys, return_inverse=True)
-            for g, k in enumerate(uniq):
-                yield int(k), np.flatnonzero(inv == g)
-            return
-        if (counts == len(keys)).any():
-            yield int(np.argmax(counts)), None
-            return
-        order = np.argsort(keys, kind="stable")
-        ends = np.cumsum(counts)
-        for k in np.flatnonzero(counts):
-            yield int(k), order[ends[k] - counts[k]:ends[k]]
+            return None, [(0, slice(0, R))]
+        if self.n_plans <= 1 << 20:
+            counts = np.bincount(keys, minlength=self.n_plans)
+            present = np.flatnonzero(counts)
+        else:
+            present, counts_p = np.unique(keys, return_counts=True)
+            counts = dict(zip(present.tolist(), counts_p.tolist(), strict=True))
+        if len(present) == 1:
+            return None, [(int(present[0]), slice(0, R))]
+        perm = np.argsort(keys, kind="stable")
+        groups, a = [], 0
+        for k in present:
+            c = int(counts[k])
+            groups.append((int(k), slice(a, a + c)))
+            a += c
+        return perm, groups
 
     def _run_program(self, prog: Program, Wvar: np.ndarray | None, R: int,
                      describe: Callable[[int], str]) -> dict[int, np.ndarray]:
@@ -377,7 +380,12 @@ class Engine:
         """
         R, n = len(arr), self.n_units
         repl, mult = self.weight_parts(arr) if parts is None else parts
-        keys = self.plan_keys(arr.codes)
+        perm, groups = self._group_rows(self.plan_keys(arr.codes))
+        codes = arr.codes
+        if perm is not None:  # one gather per chunk; each plan's rows are then a slice
+            codes = codes[perm]
+            repl = repl[perm] if repl is not None else None
+            mult = mult[perm] if mult is not None else None
         out: dict[str, np.ndarray] = {}
         if scores:
             out["scores"] = np.empty((R, n))
@@ -385,17 +393,15 @@ class Engine:
             out["ranks"] = np.empty((R, n))
         if nodes:
             out["nodes"] = np.full((R, n, len(self.aggregates)), np.nan)
-        for key, rows in self._groups(keys):
+        for key, sl in groups:
             prog = self.program(key, nodes)
-            sub = slice(None) if rows is None else rows
-            Rg = R if rows is None else len(rows)
-            Wvar = self._wvar(prog, repl, mult, sub)
-            codes = arr.codes[sub]
-            vals = self._run_program(prog, Wvar, Rg,
-                                     lambda r, c=codes: self.describe_key(c[r]))
+            Rg = sl.stop - sl.start
+            vals = self._run_program(prog, self._wvar(prog, repl, mult, sl), Rg,
+                                     lambda r, c=codes[sl]: self.describe_key(c[r]))
             S = vals[prog.root] if prog.root in vals else \
                 np.broadcast_to(prog.fixed[prog.root], (Rg, n))
-            self._consume(out, sub, prog, vals, S, summary, fine, mean_scores)
+            self._consume(out, sl if perm is None else perm[sl], prog, vals, S, summary, fine,
+                          mean_scores)
         return out
 
     def _wvar(self, prog: Program, repl: np.ndarray | None, mult: np.ndarray | None,
@@ -425,7 +431,7 @@ class Engine:
                     out["nodes"][rows, :, a] = prog.fixed[a]
         if summary is None and fine is None and "ranks" not in out:
             return
-        order, start, nan = rank_order(S)
+        order, start, nan = rank_order(S, complete=prog.root_complete)
         if summary is not None:
             summary.add(S, order, start, nan, scores=mean_scores)
         if fine is not None:

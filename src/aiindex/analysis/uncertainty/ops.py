@@ -31,7 +31,7 @@ from ...stages.rescale import rescale_array
 from .factors import _py
 
 __all__ = ["Family", "Op", "GroupOp", "MaskedOp", "SlowOp", "Program", "family_of", "g_fwd",
-           "g_inv", "run_op", "edge_weights"]
+           "g_inv", "run_op", "edge_weights", "dot"]
 
 Describe = Callable[[int], str]
 
@@ -162,11 +162,32 @@ class Program:
         return bool(self.ok[self.root].all())
 
 
+def fast_index(idx: np.ndarray) -> slice | np.ndarray:
+    """A slice when ``idx`` is a run of consecutive positions (a view, no copy), else ``idx``."""
+    idx = np.asarray(idx, dtype=np.intp)
+    if idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+        return slice(int(idx[0]), int(idx[0]) + idx.size)
+    return idx
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` with a fixed order of summation for every element.
+
+    BLAS products round differently with the shape of the operands and the position of an
+    element in a tile, so a replication's scores would depend (in the last bit) on how many
+    replications share its chunk and two units with equal inputs could lose their tie;
+    ``einsum`` without optimisation sums each element in index order.
+    """
+    return np.einsum("rk,kn->rn", a, b, optimize=False)
+
+
 def edge_weights(op: Op, Wvar: np.ndarray | None) -> np.ndarray:
     """Raw weights (R, E) of an op's edges: the plan's weights, varying ones from ``Wvar``."""
     var = op.e_var >= 0
     if Wvar is None or not var.any():
         return op.e_base[None, :]
+    if var.all():  # every edge varies: a view or one gather
+        return Wvar[:, fast_index(op.e_var)]
     W = np.empty((Wvar.shape[0], len(op.e_base)))
     W[:] = op.e_base
     W[:, var] = Wvar[:, op.e_var[var]]
@@ -226,15 +247,15 @@ def _check_finite(op: Op, y: np.ndarray, ok: np.ndarray | None) -> None:
 
 def _run_group(op: GroupOp, W: np.ndarray, vals: Mapping[int, np.ndarray],
                describe: Describe) -> np.ndarray:
-    wsum = W @ op.ind  # (R, members)
+    wsum = dot(W, op.ind)  # (R, members)
     if not (wsum > 0).all():
         r, m = np.argwhere(~(wsum > 0))[0]
         raise MethodError(f"aggregate parent {op.member_codes[m]!r}: all child weights are "
                           f"zero in a replication ({describe(int(r))})")
     eff = W / wsum[:, op.e_par]
     for edges, pe in zip(op.depth_edges[1:], op.depth_parent_edge[1:], strict=True):
-        eff[:, edges] *= eff[:, pe]  # down the group's levels: local x parent's effective
-    S = eff[:, op.ff_edges] @ op.Gf if len(op.ff_edges) else 0.0
+        eff[:, fast_index(edges)] *= eff[:, pe]  # down the levels: local x parent's effective
+    S = dot(eff[:, fast_index(op.ff_edges)], op.Gf) if len(op.ff_edges) else 0.0
     for e, src in zip(op.fv_edges, op.fv_src, strict=True):
         V = vals[src]
         _check_var_domain(op, V, None, op.e_code[e], describe)
@@ -248,8 +269,8 @@ def _run_group(op: GroupOp, W: np.ndarray, vals: Mapping[int, np.ndarray],
 
 def _run_masked(op: MaskedOp, W: np.ndarray, vals: Mapping[int, np.ndarray],
                 describe: Describe) -> np.ndarray:
-    den = W @ op.Aall  # (R, n)
-    num = W[:, op.f_cols] @ op.AGf if len(op.f_cols) else np.zeros_like(den)
+    den = dot(W, op.Aall)  # (R, n)
+    num = dot(W[:, op.f_cols], op.AGf) if len(op.f_cols) else np.zeros_like(den)
     for c, src in zip(op.v_cols, op.v_src, strict=True):
         a = op.A[:, c]
         V = vals[src]

@@ -77,11 +77,12 @@ class SampledSource:
 
     def tasks(self) -> list[tuple[int, int]]:
         """One task per design block."""
-        return [(a, min(a + DESIGN_BLOCK, self.n)) for a in range(0, self.n, DESIGN_BLOCK)]
+        B = self.spec.block_size
+        return [(a, min(a + B, self.n)) for a in range(0, self.n, B)]
 
     def arrays(self, a: int, b: int) -> DesignArrays:
         """The design of replications ``a .. b-1`` (inside one block)."""
-        blk = self.spec.block(self.entropy, a // DESIGN_BLOCK, self.n)
+        blk = self.spec.block(self.entropy, a // self.spec.block_size, self.n)
         return blk.slice(a - blk.start, b - blk.start)
 
     def frame(self, arr: DesignArrays) -> pd.DataFrame:

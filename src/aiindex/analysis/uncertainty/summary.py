@@ -37,13 +37,16 @@ FULL_HISTOGRAM_UNITS = 4096
 QUANTILES = (0.05, 0.5, 0.95)
 
 
-def rank_order(S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def rank_order(S: np.ndarray, complete: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Sort each replication once: ``order``, min-tie rank − 1 at each sorted position, NaNs.
 
     Parameters
     ----------
     S
         Scores (R, n); higher is better, NaN = no score.
+    complete
+        ``S`` is known to have no NaN (skips looking for them).
 
     Returns
     -------
@@ -62,6 +65,8 @@ def rank_order(S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None
     np.not_equal(sv[:, 1:], sv[:, :-1], out=new[:, 1:])
     start = np.where(new, np.arange(S.shape[1]), 0)
     np.maximum.accumulate(start, axis=1, out=start)
+    if complete:
+        return order, start, None
     nan = np.isnan(sv)
     return order, start, (nan if nan.any() else None)
 
