@@ -31,6 +31,7 @@ from ...errors import ConfigError
 from ...tiers import tier_probabilities
 from .design import DESIGN_BLOCK, DesignArrays, DesignSpec
 from .engine import Engine
+from .sink import Sink
 from .summary import (
     FineCounts,
     RankSummary,
@@ -333,65 +334,14 @@ class Collector:
         if self.opts.keep_design:
             self.frames.append(self.source.frame(arr))
         if self.sink is not None:
-            self.sink.write(self.source.frame(arr), arr.start, res)
+            spec = self.source.spec if isinstance(self.source, SampledSource) else None
+            self.sink.write(spec, arr, lambda: self.source.frame(arr), res)
 
     def design(self) -> pd.DataFrame | None:
         """The kept design (one DataFrame)."""
         if not self.frames:
             return None
         return pd.concat(self.frames) if len(self.frames) > 1 else self.frames[0]
-
-
-class Sink:
-    """Streams design, scores and ranks into files of an :class:`OutputDir` (CSV or Parquet)."""
-
-    def __init__(self, out: OutputDir, units: pd.Index, fmt: str, scores: bool) -> None:
-        self.units, self.fmt = [str(u) for u in units], fmt
-        ext = "parquet" if fmt == "parquet" else "csv"
-        names = ["design"] + (["scores", "ranks"] if scores else [])
-        self.paths: dict[str, Path] = {}
-        for name in names:
-            holder: list[Path] = []
-            # OutputDir hands out the temporary path; the file is filled chunk by chunk and
-            # moved under its final name when the folder is complete
-            out.write(f"{name}.{ext}", holder.append)
-            self.paths[name] = holder[0]
-        self._handles: dict[str, Any] = {}
-        if fmt == "parquet":
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError as exc:
-                raise ConfigError("format 'parquet' needs pyarrow: pip install "
-                                  "'aiindex[parquet]' (or use the default CSV)") from exc
-
-    def _append(self, name: str, df: pd.DataFrame) -> None:
-        if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(df, preserve_index=True)
-            if name not in self._handles:
-                self._handles[name] = pq.ParquetWriter(self.paths[name], table.schema)
-            self._handles[name].write_table(table)
-            return
-        first = name not in self._handles
-        if first:
-            self._handles[name] = open(self.paths[name], "w", encoding="utf-8", newline="")
-        df.to_csv(self._handles[name], header=first, float_format="%.17g")
-
-    def write(self, design: pd.DataFrame, start: int, res: Mapping[str, np.ndarray]) -> None:
-        """Append one chunk."""
-        self._append("design", design)
-        idx = pd.RangeIndex(start, start + len(design), name="replication")
-        for name in ("scores", "ranks"):
-            if name in self.paths:
-                self._append(name, pd.DataFrame(res[name], index=idx, columns=self.units))
-
-    def close(self) -> None:
-        """Close the files (before the folder is finished)."""
-        for h in self._handles.values():
-            h.close()
-        self._handles = {}
 
 
 # =========================================================================== backends
