@@ -61,12 +61,15 @@ def auto_chunk(n_units: int, n_plans: int) -> int:
     """Replications per chunk: each plan group's (replications × units) arrays stay in cache.
 
     A chunk holds about ``n_plans`` groups; per group ``_CACHE_BYTES / (8 · units)``
-    replications (ASEM: 20 plans × 1,285 → 16,384 after rounding to a power of two), at least
-    256 and at most one design block.
+    replications (ASEM: 20 plans × 1,285 → 16,384 after rounding to a power of two), at most
+    one design block, and at least 256 — or fewer for very many units, so that one
+    (replications × units) array stays under 16 MB (50,000 units: 32).
     """
     per_group = _CACHE_BYTES / (8 * max(n_units, 1))
     cs = per_group * min(max(n_plans, 1), 16)
-    return int(min(DESIGN_BLOCK, max(256, 2 ** int(np.round(np.log2(max(cs, 1)))))))
+    low = max(1, min(256, (16 << 20) // (8 * max(n_units, 1))))
+    cs = max(cs, low)
+    return int(min(DESIGN_BLOCK, 2 ** int(np.floor(np.log2(max(cs, 1)) + 0.5))))
 
 
 # =========================================================================== sources

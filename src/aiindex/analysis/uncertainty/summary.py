@@ -87,8 +87,12 @@ def bin_width(n_units: int) -> int:
 
 
 def _add_counts(flat: np.ndarray, idx: np.ndarray) -> None:
-    """``flat[idx] += 1`` for every index (repeats counted): bincount or ``add.at``."""
-    if idx.size * 4 >= flat.size:
+    """``flat[idx] += 1`` for every index (repeats counted): bincount or ``add.at``.
+
+    ``bincount`` allocates a whole table per call, so it is used only for small tables or
+    many indices.
+    """
+    if idx.size * 4 >= flat.size and flat.size <= 1 << 22:
         flat += np.bincount(idx, minlength=flat.size)
     else:
         np.add.at(flat, idx, 1)
@@ -168,14 +172,24 @@ class RankSummary:
 
     def targets(self, quantiles: Sequence[float] = QUANTILES) -> np.ndarray:
         """Bins (n, 2·quantiles) holding each unit's lower and upper order statistic."""
-        tot = self.counts.sum(axis=1)
-        cum = np.cumsum(self.counts, axis=1)
-        out = []
-        for q in quantiles:
-            pos = q * np.maximum(tot - 1, 0)
-            for s in (np.floor(pos), np.ceil(pos)):
-                out.append(np.minimum((cum <= s[:, None]).sum(axis=1), cum.shape[1] - 1))
-        return np.stack(out, axis=1).astype(np.int64)
+        out = np.empty((self.n, 2 * len(quantiles)), dtype=np.int64)
+        for u in _unit_blocks(self.n, self.counts.shape[1]):  # bounded temporaries
+            counts = self.counts[u]
+            tot = counts.sum(axis=1)
+            cum = np.cumsum(counts, axis=1)
+            t = 0
+            for q in quantiles:
+                pos = q * np.maximum(tot - 1, 0)
+                for s in (np.floor(pos), np.ceil(pos)):
+                    out[u, t] = np.minimum((cum <= s[:, None]).sum(axis=1), cum.shape[1] - 1)
+                    t += 1
+        return out
+
+
+def _unit_blocks(n: int, width: int, cells: int = 1 << 22) -> list[slice]:
+    """Slices of units such that a (units × width) temporary has at most ``cells`` cells."""
+    step = max(1, cells // max(width, 1))
+    return [slice(a, min(a + step, n)) for a in range(0, n, step)]
 
 
 @dataclass
@@ -234,23 +248,25 @@ def rank_statistics(counts: np.ndarray, units: pd.Index,
 def binned_statistics(summary: RankSummary, fine: FineCounts, units: pd.Index,
                       quantiles: Sequence[float] = QUANTILES) -> pd.DataFrame:
     """Exact mean and quantiles of ranks from a binned summary and its fine counts."""
-    tot = summary.counts.sum(axis=1)
-    cum = np.cumsum(summary.counts, axis=1)
-    before_all = np.concatenate([np.zeros((len(tot), 1), dtype=np.int64), cum[:, :-1]], axis=1)
-    fcum = np.cumsum(fine.counts, axis=2)  # (n, T, b)
-    rows = np.arange(len(tot))
     out = {"mean_rank": summary.mean_rank()}
-    for qi, q in enumerate(quantiles):
-        pos = q * np.maximum(tot - 1, 0)
-        v = []
-        for h, s in enumerate((np.floor(pos), np.ceil(pos))):
-            t = 2 * qi + h
-            bins = fine.targets[:, t]
-            before = before_all[rows, bins]
-            j = (before[:, None] + fcum[:, t, :] <= s[:, None]).sum(axis=1)
-            v.append(bins * fine.width + j + 1.0)
-        lo = np.floor(pos)
-        out[f"q{q}"] = np.where(tot > 0, v[0] + (pos - lo) * (v[1] - v[0]), np.nan)
+    for q in quantiles:
+        out[f"q{q}"] = np.empty(summary.n)
+    for u in _unit_blocks(summary.n, summary.counts.shape[1]):  # bounded temporaries
+        counts = summary.counts[u]
+        tot = counts.sum(axis=1)
+        cum = np.cumsum(counts, axis=1)
+        rows = np.arange(len(tot))
+        fcum = np.cumsum(fine.counts[u], axis=2)  # (units, T, b)
+        for qi, q in enumerate(quantiles):
+            pos = q * np.maximum(tot - 1, 0)
+            v = []
+            for h, s in enumerate((np.floor(pos), np.ceil(pos))):
+                bins = fine.targets[u, 2 * qi + h]
+                before = np.where(bins > 0, cum[rows, np.maximum(bins - 1, 0)], 0)
+                j = (before[:, None] + fcum[:, 2 * qi + h, :] <= s[:, None]).sum(axis=1)
+                v.append(bins * fine.width + j + 1.0)
+            lo = np.floor(pos)
+            out[f"q{q}"][u] = np.where(tot > 0, v[0] + (pos - lo) * (v[1] - v[0]), np.nan)
     return pd.DataFrame(out, index=units)
 
 
