@@ -42,17 +42,30 @@ def main() -> None:
     clusters = {k: LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
                                 dashboard_address=None) for k in (1, 2)}
     times: dict[str, list[float]] = {"in-process": [], "dask 1 worker": [], "dask 2 workers": []}
+    cpu: dict[str, list[float]] = {k: [] for k in times}  # CPU seconds (client + workers)
+    split: list[list[float]] = []  # CPU seconds per worker of the 2-worker runs
     ref = None
     try:
+        for k in (1, 2):  # warm the workers up (imports) before timing
+            with Client(clusters[k]):
+                uncertainty(None, engine=eng, n=1000, seed=0, backend="dask")
         for _ in range(args.repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             ref = uncertainty(None, engine=eng, **kw)
             times["in-process"].append(time.perf_counter() - t0)
+            cpu["in-process"].append(time.process_time() - c0)
             for k, label in ((1, "dask 1 worker"), (2, "dask 2 workers")):
-                with Client(clusters[k]):
-                    t0 = time.perf_counter()
+                with Client(clusters[k]) as client:
+                    w0 = client.run(time.process_time)
+                    t0, c0 = time.perf_counter(), time.process_time()
                     res = uncertainty(None, engine=eng, backend="dask", **kw)
                     times[label].append(time.perf_counter() - t0)
+                    mine = time.process_time() - c0
+                    w1 = client.run(time.process_time)
+                per = [w1[w] - w0[w] for w in w0]
+                cpu[label].append(mine + sum(per))
+                if k == 2:
+                    split.append(per)
                 assert res.rank_stats.equals(ref.rank_stats), "dask differs from in-process"
     finally:
         for c in clusters.values():
@@ -61,7 +74,13 @@ def main() -> None:
     print(f"ASEM, N = {args.n:,}, {args.repeats} alternating runs (medians; results identical)")
     for k, v in times.items():
         print(f"  {k:<15} {med[k]:7.2f} s  {med[k] / args.n * 1e6:6.2f} µs/rep   "
-              f"(runs: {', '.join(f'{t:.2f}' for t in v)})")
+              f"CPU {statistics.median(cpu[k]):6.2f} s   (wall runs: "
+              f"{', '.join(f'{t:.2f}' for t in v)})")
+    print(f"  CPU per worker in the 2-worker runs: "
+          f"{'; '.join(' + '.join(f'{c:.2f}' for c in s) for s in split)} s")
+    c_in, c_1 = statistics.median(cpu["in-process"]), statistics.median(cpu["dask 1 worker"])
+    print(f"  CPU overhead of dask (1 worker) over in-process: {100 * (c_1 / c_in - 1):+.1f}% "
+          "(what the wall-clock overhead is on an idle machine)")
     print(f"  speed-up 2 workers vs 1:            {med['dask 1 worker'] / med['dask 2 workers']:.2f}x"
           "  (target >= 1.7)")
     print(f"  overhead dask 1 worker / in-process: "

@@ -140,6 +140,11 @@ class RunOptions:
     width: int = 1
 
     @property
+    def node_scores(self) -> bool:
+        """Every aggregate's scores are computed: kept in memory with ``nodes="all"``."""
+        return self.nodes and self.keep_scores and self.out is None
+
+    @property
     def collect(self) -> bool:
         """Per-replication outputs leave the tasks (kept or written)."""
         return self.keep_scores or self.keep_design or self.out is not None
@@ -177,7 +182,7 @@ def run_task(eng: Engine, source: Any, a: int, b: int, opts: RunOptions,
     collect = opts.collect and targets is None
     for c0 in range(0, len(arr_all), opts.chunk):
         arr = arr_all.slice(c0, min(c0 + opts.chunk, len(arr_all)))
-        res = eng.evaluate(arr, nodes=opts.nodes and collect,
+        res = eng.evaluate(arr, nodes=opts.node_scores and collect,
                            scores=collect or out.tiers is not None, ranks=collect,
                            summary=out.summary, fine=out.fine, mean_scores=opts.mean_scores)
         if out.tiers is not None:
@@ -468,7 +473,7 @@ def run_analysis(eng: Engine, source: Any, opts: RunOptions) -> UncertaintyResul
     note = score_note(eng.factors)
     opts.mean_scores = note is None
     est = check_limits(eng, opts, len(source.spec.columns))
-    eng.compile_all(opts.nodes)
+    eng.compile_all(opts.node_scores)
     if opts.out is None:
         return _finish(eng, source, opts, None, est, note)
     extra = {"seed": opts.seed, "entropy": opts.entropy, "replications": opts.n}
