@@ -52,7 +52,16 @@ def test_blocks_reproducible_any_chunk_size_backend_and_n():
     longer = uncertainty(None, engine=_engine(block=16), n=200, seed=4, keep_scores=True)
     pd.testing.assert_frame_equal(longer.design.iloc[:96], ref.design.iloc[:96])
     # Engine.sample follows the same scheme
-    pd.testing.assert_frame_equal(_engine(block=16).sample(100, seed=4), ref.design)
+    eng = _engine(block=16)
+    pd.testing.assert_frame_equal(eng.sample(100, seed=4), ref.design)
+    # tasks never straddle a block; parts of a block read the same block
+    from aiindex.analysis.uncertainty.run import SampledSource
+
+    src = SampledSource(eng.spec, 100, 4)
+    parts = src.tasks(max_rows=10)
+    assert parts[:3] == [(0, 10), (10, 16), (16, 26)] and parts[-1] == (96, 100)
+    got = pd.concat([src.frame(src.arrays(a, b)) for a, b in parts])
+    pd.testing.assert_frame_equal(got, ref.design, check_exact=True)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -78,15 +78,26 @@ class SampledSource:
 
     def __init__(self, spec: DesignSpec, n: int, entropy: int) -> None:
         self.spec, self.n, self.entropy = spec, n, entropy
+        self._last: tuple[int, DesignArrays] | None = None  # the block drawn last
 
-    def tasks(self) -> list[tuple[int, int]]:
-        """One task per design block."""
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_last": None}
+
+    def tasks(self, max_rows: int | None = None) -> list[tuple[int, int]]:
+        """One task per design block (or parts of at most ``max_rows`` replications)."""
         B = self.spec.block_size
-        return [(a, min(a + B, self.n)) for a in range(0, self.n, B)]
+        step = min(B, max_rows or B)
+        return [(a, min(a + step, b0 + B, self.n)) for b0 in range(0, self.n, B)
+                for a in range(b0, min(b0 + B, self.n), step)]
 
     def arrays(self, a: int, b: int) -> DesignArrays:
         """The design of replications ``a .. b-1`` (inside one block)."""
-        blk = self.spec.block(self.entropy, a // self.spec.block_size, self.n)
+        k = a // self.spec.block_size
+        last = self._last
+        if last is None or last[0] != k:
+            last = (k, self.spec.block(self.entropy, k, self.n))
+            self._last = last
+        blk = last[1]
         return blk.slice(a - blk.start, b - blk.start)
 
     def frame(self, arr: DesignArrays) -> pd.DataFrame:
@@ -102,9 +113,9 @@ class FrameSource:
         self.spec, self.design, self.n = spec, design, len(design)
         self.task_size = task_size
 
-    def tasks(self) -> list[tuple[int, int]]:
-        """Slices of ``task_size`` rows."""
-        ts = self.task_size
+    def tasks(self, max_rows: int | None = None) -> list[tuple[int, int]]:
+        """Slices of ``task_size`` rows (at most ``max_rows``)."""
+        ts = min(self.task_size, max_rows or self.task_size)
         return [(a, min(a + ts, self.n)) for a in range(0, self.n, ts)]
 
     def arrays(self, a: int, b: int) -> DesignArrays:
@@ -170,8 +181,14 @@ class TaskOut:
 
 
 def run_task(eng: Engine, source: Any, a: int, b: int, opts: RunOptions,
-             targets: np.ndarray | None = None) -> TaskOut:
-    """Evaluate replications ``a .. b-1`` chunk by chunk (pass 1, or pass 2 with ``targets``)."""
+             targets: np.ndarray | None = None,
+             emit: Callable[[DesignArrays, dict[str, np.ndarray]], None] | None = None
+             ) -> TaskOut:
+    """Evaluate replications ``a .. b-1`` chunk by chunk (pass 1, or pass 2 with ``targets``).
+
+    Per-replication rows (when collected) go to ``emit`` chunk by chunk, or are returned in
+    ``TaskOut.rows`` (from a Dask worker).
+    """
     arr_all = source.arrays(a, b)
     out = TaskOut(reps=b - a)
     if targets is None:
@@ -187,7 +204,9 @@ def run_task(eng: Engine, source: Any, a: int, b: int, opts: RunOptions,
                            summary=out.summary, fine=out.fine, mean_scores=opts.mean_scores)
         if out.tiers is not None:
             out.tiers.add(_tier_probs(eng, opts.tiers, res["scores"]), len(arr))
-        if collect:
+        if collect and emit is not None:
+            emit(arr, res)
+        elif collect:
             out.rows.append((arr, res))
     return out
 
@@ -376,9 +395,9 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def _run_numpy(eng: Engine, source: Any, opts: RunOptions, targets: np.ndarray | None,
-               consume: Callable[..., None]) -> None:
+               consume: Callable[..., None], emit: Callable[..., None] | None) -> None:
     for a, b in source.tasks():
-        consume(run_task(eng, source, a, b, opts, targets))
+        consume(run_task(eng, source, a, b, opts, targets, emit))
 
 
 def _dask_client() -> Any:
@@ -393,12 +412,14 @@ def _dask_client() -> Any:
 
 
 def _run_dask(eng: Engine, source: Any, opts: RunOptions, targets: np.ndarray | None,
-              consume: Callable[..., None]) -> None:
+              consume: Callable[..., None], emit: Callable[..., None] | None) -> None:
     try:
         import dask
     except ImportError as exc:  # pragma: no cover - optional
         raise ConfigError("backend='dask' needs dask: pip install 'aiindex[dask]'") from exc
-    tasks = source.tasks()
+    # collected rows travel back with their task: keep a task's rows under about 64 MB
+    rows = (64 << 20) // (16 * eng.n_units) if opts.collect and targets is None else None
+    tasks = source.tasks(max(opts.chunk, rows) if rows is not None else None)
     client = _dask_client()
     if client is None:  # dask's local threaded scheduler
         parts = dask.compute(*[dask.delayed(run_task)(eng, source, a, b, opts, targets)
@@ -459,7 +480,9 @@ def _one_pass(eng: Engine, source: Any, opts: RunOptions, targets: np.ndarray | 
         t.rows = []
         parts.append(t)
 
-    (_run_dask if opts.backend == "dask" else _run_numpy)(eng, source, opts, targets, consume)
+    emit = collector.add if collector is not None else None
+    (_run_dask if opts.backend == "dask" else _run_numpy)(eng, source, opts, targets, consume,
+                                                          emit)
     return merge_all(parts)
 
 
