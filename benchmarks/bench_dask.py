@@ -32,7 +32,12 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread per worker, BLAS included
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import dask
     from distributed import Client, LocalCluster
+
+    # the statistical profiler samples every worker's stack 100 times a second: off, as for
+    # `aiindex uncertainty --workers` (the engine's tasks also tune the workers' malloc)
+    dask.config.set({"distributed.worker.profile.enabled": False})
 
     from aiindex.analysis.uncertainty import Engine, uncertainty
 
@@ -44,6 +49,7 @@ def main() -> None:
     times: dict[str, list[float]] = {"in-process": [], "dask 1 worker": [], "dask 2 workers": []}
     cpu: dict[str, list[float]] = {k: [] for k in times}  # CPU seconds (client + workers)
     split: list[list[float]] = []  # CPU seconds per worker of the 2-worker runs
+    main_cpu: dict[str, list[float]] = {k: [] for k in times}  # this process (client+scheduler)
     ref = None
     try:
         for k in (1, 2):  # warm the workers up (imports) before timing
@@ -64,6 +70,7 @@ def main() -> None:
                     w1 = client.run(time.process_time)
                 per = [w1[w] - w0[w] for w in w0]
                 cpu[label].append(mine + sum(per))
+                main_cpu[label].append(mine)
                 if k == 2:
                     split.append(per)
                 assert res.rank_stats.equals(ref.rank_stats), "dask differs from in-process"
@@ -76,6 +83,9 @@ def main() -> None:
         print(f"  {k:<15} {med[k]:7.2f} s  {med[k] / args.n * 1e6:6.2f} µs/rep   "
               f"CPU {statistics.median(cpu[k]):6.2f} s   (wall runs: "
               f"{', '.join(f'{t:.2f}' for t in v)})")
+    print(f"  CPU of this process (client, scheduler and nannies of the local cluster): "
+          f"1 worker {statistics.median(main_cpu['dask 1 worker']):.2f} s, 2 workers "
+          f"{statistics.median(main_cpu['dask 2 workers']):.2f} s")
     print(f"  CPU per worker in the 2-worker runs: "
           f"{'; '.join(' + '.join(f'{c:.2f}' for c in s) for s in split)} s")
     c_in, c_1 = statistics.median(cpu["in-process"]), statistics.median(cpu["dask 1 worker"])

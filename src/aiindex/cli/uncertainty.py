@@ -58,8 +58,12 @@ def _dask(args: argparse.Namespace) -> Iterator[Any]:
         return
     if args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    import dask
+
+    # the workers' statistical profiler (100 stack samples a second) only costs time here
+    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+            LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
         yield client
 
 

@@ -180,6 +180,38 @@ class TaskOut:
                        m(self.tiers, other.tiers), [], self.reps + other.reps)
 
 
+_MALLOC_TUNED = False
+
+
+def _tune_worker_malloc() -> None:
+    """In a Dask worker process, let glibc keep freed memory for the next chunk (once).
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes glibc's
+    mmap threshold at 128 kB: every (replications × units) temporary is then mapped, faulted
+    page by page and unmapped again, which doubles the CPU time of a task. Raising both
+    thresholds (``mallopt``; 64 MB and 256 MB) in the worker gives in-process speed; memory
+    freed by a task stays available to the next one instead of going back to the system.
+    """
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED or not sys.platform.startswith("linux"):
+        return
+    _MALLOC_TUNED = True
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return  # not in a Dask worker: leave the process as it is
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 64 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
 def run_task(eng: Engine, source: Any, a: int, b: int, opts: RunOptions,
              targets: np.ndarray | None = None,
              emit: Callable[[DesignArrays, dict[str, np.ndarray]], None] | None = None
@@ -189,6 +221,7 @@ def run_task(eng: Engine, source: Any, a: int, b: int, opts: RunOptions,
     Per-replication rows (when collected) go to ``emit`` chunk by chunk, or are returned in
     ``TaskOut.rows`` (from a Dask worker).
     """
+    _tune_worker_malloc()
     arr_all = source.arrays(a, b)
     out = TaskOut(reps=b - a)
     if targets is None:
