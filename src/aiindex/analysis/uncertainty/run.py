@@ -320,6 +320,9 @@ def estimate_memory(eng: Engine, opts: RunOptions, n_design_cols: int) -> list[t
                       "keep_design=False, out= (stream it to files) or a smaller n (--n)"))
     if opts.tiers is not None:
         items.append(("tiering a chunk", 8.0 * cs * n * 12, "a smaller chunk_size"))
+    if opts.backend == "dask" and opts.collect:
+        items.append(("rows of the Dask tasks in flight", 4 * 64.0 * 2**20,
+                      "keep_scores=False and keep_design=False"))
     return items
 
 
