@@ -34,9 +34,6 @@ LAYERS: list[tuple[str, list[str]]] = [
 
 #: functions allowed over MAX_FUNCTION_LINES, with the reason (closing notes repeat it)
 LONG_FUNCTIONS: dict[str, str] = {
-    # split pending in the work on the engine (16) and tiers
-    "analysis/uncertainty.py:parse_factors": "split pending",
-    "analysis/uncertainty.py:_run_design": "split pending",
 }
 MAX_FUNCTION_LINES = 100
 

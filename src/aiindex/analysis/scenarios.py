@@ -48,7 +48,7 @@ from ..stages.aggregate import build_weights
 from ..yamlio import load_yaml
 
 __all__ = ["load_scenario", "run_scenario", "whatif", "leave_one_out", "decompose",
-           "FRAMEWORK_KEYS"]
+           "FRAMEWORK_KEYS", "StageCache"]
 
 #: scenario keys that edit the framework rather than the config
 FRAMEWORK_KEYS = ("drop", "add")
@@ -164,8 +164,12 @@ def _drop_overrides_of_removed(cfg: Any, removed: set[str]) -> Any:
 
 
 def run_scenario(config: Any, scenario: str | Path | Mapping[str, Any] | None = None,
-                 data: Any = None):
-    """Run the config with one scenario overlay (``None`` = the base); returns a ``Result``."""
+                 data: Any = None, *, cache: StageCache | None = None):
+    """Run the config with one scenario overlay (``None`` = the base); returns a ``Result``.
+
+    ``cache`` (a :class:`StageCache`) reuses the data and prepared stages of earlier runs that
+    the scenario does not change.
+    """
     sc = load_scenario(scenario) if scenario is not None else {"name": "base"}
     _check_weights_dialect(config, sc)
     _check_extends(config, sc)
@@ -178,6 +182,8 @@ def run_scenario(config: Any, scenario: str | Path | Mapping[str, Any] | None = 
     problems = check_methods(cfg, fw)
     if problems:
         raise ValidationError(problems, title=f"invalid scenario {sc['name']!r}")
+    if cache is not None:
+        return cache.run(cfg, fw)
     ds = load_dataset(cfg, fw, data)
     return run_dataset(cfg, fw, ds)
 
@@ -215,7 +221,8 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
         present in only one of the runs gets ``<NA>`` changes.
     """
     cfg = resolve_config(config)
-    base = run_scenario(cfg, None, data)
+    cache = StageCache(data)
+    base = run_scenario(cfg, None, data, cache=cache)
     frames = [_tidy(base, "base")]
     names = ["base"]
     for i, s in enumerate(scenarios):
@@ -223,7 +230,7 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
         if sc["name"] in names:
             raise ConfigError(f"duplicate scenario name {sc['name']!r}")
         names.append(sc["name"])
-        frames.append(_tidy(run_scenario(cfg, sc, data), sc["name"]))
+        frames.append(_tidy(run_scenario(cfg, sc, data, cache=cache), sc["name"]))
     out = pd.concat(frames, ignore_index=True)
     b = frames[0].set_index("uCode")
     out["base_rank"] = out["uCode"].map(b["rank"]).astype("Int64")
@@ -319,6 +326,77 @@ def decompose(result: Any, node: str | None = None) -> pd.DataFrame:
 
 def _canon(method: str) -> str:
     return AGGREGATORS.canonical(method)
+
+
+# =========================================================================== stage cache
+#: config sections that the data-preparation stages (up to ``treat``) read
+_PREP_SECTIONS = ("data", "denominate", "impute", "screen", "treat")
+
+
+class StageCache:
+    """The loaded data and prepared stages shared by the runs of one :func:`whatif` call.
+
+    A scenario that changes only weights, the normaliser, the aggregation or the tiers reuses
+    the base run's data and its ``denominate`` … ``treat`` stages (the stages read neither the
+    weights nor those sections); one that adds or drops nodes, or changes a data-preparation
+    section, gets its own (cached in turn for the scenarios after it). Normalisation and the
+    steps after it run for every scenario.
+
+    Parameters
+    ----------
+    data
+        The data given to :func:`whatif` (``None`` = the config's).
+    """
+
+    def __init__(self, data: Any = None) -> None:
+        self.data = data
+        self._datasets: dict[str, Any] = {}
+        self._prepared: dict[str, Any] = {}
+        self.hits = 0
+
+    def run(self, cfg: Any, fw: Framework) -> Any:
+        """``run_dataset(cfg, fw, load_dataset(cfg, fw, data))``, reusing what it can."""
+        import copy
+        from dataclasses import replace
+
+        from ..pipeline import finish, pooled_reference, prepare
+
+        shape = _framework_shape(fw)
+        raw = cfg.to_dict()
+        dkey = _cache_key(raw.get("data"), cfg.base_dir, shape)
+        pkey = _cache_key({**{k: raw.get(k) for k in _PREP_SECTIONS},
+                           "pooled": cfg.normalize.option("pooled", False)}, cfg.base_dir, shape)
+        if pkey in self._prepared:
+            self.hits += 1
+        else:
+            if dkey not in self._datasets:
+                self._datasets[dkey] = load_dataset(cfg, fw, self.data)
+            ds = self._datasets[dkey]
+            prep = prepare(cfg, fw, ds)
+            # a panel config with pooled normalisation: its pooled bounds, as run() uses them
+            self._prepared[pkey] = (prep, pooled_reference(cfg, fw, ds, prep))
+        prep, reference = self._prepared[pkey]
+        ctx = copy.copy(prep.ctx)
+        ctx.framework = fw
+        return finish(replace(prep, cfg=cfg, framework=fw, ctx=ctx), reference=reference)
+
+
+def _framework_shape(fw: Framework) -> Any:
+    """The framework without its weights (what the data stages may read)."""
+    def strip(d: Any) -> Any:
+        if isinstance(d, Mapping):
+            return {k: strip(v) for k, v in d.items() if k != "weight"}
+        if isinstance(d, list):
+            return [strip(v) for v in d]
+        return d
+
+    return strip(fw.to_dict())
+
+
+def _cache_key(*parts: Any) -> str:
+    import json
+
+    return json.dumps(parts, sort_keys=True, default=repr)
 
 
 # =========================================================================== CLI

@@ -443,10 +443,11 @@ def _factor_inputs(f: Factor, pre: pd.DataFrame, n_sets: int, grouped: bool,
 # =========================================================================== CLI
 
 
-def run_config(result: Any) -> SensitivityResult | None:
+def run_config(result: Any, *, engine: Engine | None = None) -> SensitivityResult | None:
     """The sensitivity analysis configured in ``result.config`` (``None`` unless the config has
-    both an ``uncertainty`` and a ``sensitivity`` section). Used by :mod:`aiindex.report`."""
+    both an ``uncertainty`` and a ``sensitivity`` section). Used by :mod:`aiindex.report`, which
+    passes the compiled ``engine`` it shares with the uncertainty analysis."""
     cfg = result.config
     if not (cfg.uncertainty and cfg.sensitivity):
         return None
-    return sensitivity(cfg)
+    return sensitivity(cfg, engine=engine)

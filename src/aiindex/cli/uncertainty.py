@@ -3,39 +3,88 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
+from collections.abc import Iterator
+from typing import Any
 
-from ._common import add_config_arguments, config_from_args, fmt_table, positive_int
+from ._common import add_config_arguments, command_line, config_from_args, fmt_table, positive_int
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``aiindex uncertainty``."""
-    add_config_arguments(p, out_help="folder for design.csv, rank_stats.csv, scores.csv, "
-                                     "ranks.csv")
+    add_config_arguments(p, out_help="folder for design, scores and ranks (streamed as they are "
+                                     "computed), rank_stats.csv and manifest.json")
     p.add_argument("--n", type=int, default=None,
                    help="number of replications (default: uncertainty.n of the config)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (default: uncertainty.seed of the config); the same seed "
                         "gives the same replications")
     p.add_argument("--backend", choices=["numpy", "dask"], default=None,
-                   help="evaluate in this process (numpy) or on a Dask cluster")
+                   help="evaluate in this process (numpy) or with Dask (see --workers, "
+                        "--scheduler)")
+    p.add_argument("--workers", type=int, default=None, metavar="K",
+                   help="dask: start a local cluster of K single-threaded worker processes")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="dask: connect to a running dask.distributed scheduler, e.g. "
+                        "tcp://10.0.0.5:8786 (a cluster started by dask-jobqueue, Kubernetes...)")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="R",
+                   help="replications evaluated at once (default: chosen for the CPU cache)")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                   help="with --out: file format of design, scores and ranks (parquet needs "
+                        "pyarrow: pip install 'aiindex[parquet]')")
     p.add_argument("--top", type=positive_int, default=20, metavar="N",
                    help="rows of the printed summary (N >= 1, default 20)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-scores", action="store_true",
-                   help="with --out: do not write scores.csv/ranks.csv (scores per replication "
-                        "are kept only with --out, up to 2e7 cells)")
+                   help="with --out: do not write scores/ranks (by default they are written up "
+                        "to 2e7 cells; uncertainty.keep_scores: true writes them always)")
+
+
+@contextlib.contextmanager
+def _dask(args: argparse.Namespace) -> Iterator[Any]:
+    """A dask.distributed client for --workers/--scheduler (closed afterwards), else nothing."""
+    if args.workers is None and args.scheduler is None:
+        yield None
+        return
+    from ..errors import ConfigError
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ConfigError("--workers/--scheduler need dask: pip install 'aiindex[dask]'") from exc
+    if args.scheduler is not None:
+        with Client(args.scheduler) as client:
+            yield client
+        return
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+    import dask
+
+    # the workers' statistical profiler (100 stack samples a second) only costs time here
+    with dask.config.set({"distributed.worker.profile.enabled": False}), \
+            LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the Monte Carlo analysis, print a summary, write CSVs."""
+    """Run the Monte Carlo analysis, print a summary, stream the outputs to --out."""
     from ..analysis.uncertainty import MAX_KEPT_CELLS, uncertainty
+    from ..errors import ConfigError
 
+    if args.top < 0:
+        raise ConfigError(f"--top must be >= 0, got {args.top}")
     t0 = time.perf_counter()
     # scores per replication are only written, never printed: keep them only for --out
     keep = False if (args.no_scores or not args.out) else None
-    res = uncertainty(config_from_args(args), n=args.n, seed=args.seed, data=args.data,
-                      backend=args.backend, progress=not args.quiet, keep_scores=keep)
+    backend = "dask" if (args.workers is not None or args.scheduler is not None) \
+        else args.backend
+    with _dask(args):
+        res = uncertainty(config_from_args(args), n=args.n, seed=args.seed, data=args.data,
+                          backend=backend, progress=not args.quiet, keep_scores=keep,
+                          keep_design=False, chunk_size=args.chunk_size, out=args.out,
+                          format=args.format, command=command_line())
     dt = time.perf_counter() - t0
     print(f"{res.nominal.config.name}: {res.n} replications of {len(res.factors)} factor(s) "
           f"({', '.join(f.name for f in res.factors)}) in {dt:.2f} s")
@@ -44,9 +93,9 @@ def main(args: argparse.Namespace) -> int:
         if k in res.info:
             print(f"note: {res.info[k]}")
     if args.out:
-        paths = res.to_csv(args.out)
-        print(f"\nwrote {len(paths)} files to {args.out}")
-        if res.scores is None and not args.no_scores:
-            print(f"scores.csv and ranks.csv not written: {res.n} replications × "
-                  f"{len(res.rank_stats)} units exceed {MAX_KEPT_CELLS:,} cells (memory bound)")
+        print(f"\nwrote {len(res.info.get('files', []))} files to {args.out}")
+        if not res.info["keep_scores"] and not args.no_scores:
+            print(f"scores and ranks not written: {res.n} replications × "
+                  f"{len(res.rank_stats)} units exceed {MAX_KEPT_CELLS:,} cells (file size "
+                  "bound; --set uncertainty.keep_scores=true writes them)")
     return 0

@@ -122,13 +122,25 @@ def _try(fn: Any, *args: Any, **kw: Any) -> tuple[Any, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _auto(kind: str, result: Result) -> Any:
-    """Compute an analysis configured in the config (``uncertainty`` or ``sensitivity``)."""
+def _auto(kind: str, result: Result, engine: Any = None) -> Any:
+    """Compute an analysis configured in the config (``uncertainty`` or ``sensitivity``),
+    reusing one compiled uncertainty engine for both."""
     if kind == "uncertainty":
         from ..analysis.uncertainty import run_config
     else:
         from ..analysis.sensitivity import run_config
-    return run_config(result)
+    return run_config(result, engine=engine)
+
+
+def _shared_engine(result: Result, uncertainty: Any, sensitivity: Any) -> Any:
+    """One compiled uncertainty engine when the report computes an analysis, else ``None``."""
+    cfg = result.config
+    if not cfg.uncertainty or (uncertainty is not None and
+                               (sensitivity is not None or not cfg.sensitivity)):
+        return None
+    from ..analysis.uncertainty import Engine
+
+    return Engine(cfg)
 
 
 def _close(fig: Any) -> None:
@@ -390,10 +402,11 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
     from ..yamlio import dump_yaml
 
     cfg = result.config
+    engine = _shared_engine(result, uncertainty, sensitivity)
     if uncertainty is None and cfg.uncertainty:
-        uncertainty = _auto("uncertainty", result)
+        uncertainty = _auto("uncertainty", result, engine)
     if sensitivity is None and cfg.sensitivity:
-        sensitivity = _auto("sensitivity", result)
+        sensitivity = _auto("sensitivity", result, engine)
     fw = result.framework
     title = title or cfg.name
     nav = [("results", "Results"), ("charts", "Charts"), ("framework", "Framework")]

@@ -172,42 +172,33 @@ def _new_tier_starts(xs: np.ndarray) -> np.ndarray:
 # batch implementations: X (N, n) finite float64 -> tiers (N, n) int64 >= 1
 # --------------------------------------------------------------------------------------------
 def _jenks_batch(X: np.ndarray, *, k: int) -> np.ndarray:
-    """Exact Fisher-Jenks by dynamic programming, vectorised over rows and break positions."""
+    """Exact Fisher-Jenks by dynamic programming, vectorised over rows.
+
+    ``D[c][j]`` = least within-class sum of squares of positions ``0..j`` (sorted) in ``c``
+    classes; class ``c`` starts at the leftmost best ``i`` (``B[c][j]``). The within-class
+    cost satisfies the quadrangle (Monge) inequality, so the best start never decreases with
+    ``j`` and each layer is solved by divide and conquer over ``j`` (O(n log n) instead of
+    O(n²) candidates, :func:`_jenks_layer`): the same costs, in the same arithmetic, as the full
+    minimisation, searched in the range that contains the leftmost minimum.
+    """
     N, n = X.shape
     order, xs = _sorted_rows(X)
     z = _rescale_rows(xs)
     starts = _new_tier_starts(xs)  # a class may start at position i only if x[i-1] < x[i]
-    m = starts.sum(axis=1)
-    keff = np.minimum(k, m)
+    keff = np.minimum(k, starts.sum(axis=1))
     K = int(keff.max())
     S1 = np.zeros((N, n + 1))
     S2 = np.zeros((N, n + 1))
     np.cumsum(z, axis=1, out=S1[:, 1:])
     np.cumsum(z * z, axis=1, out=S2[:, 1:])
-    D = np.full((K + 1, N, n), np.inf)
     B = np.zeros((K + 1, N, n), dtype=np.int64)
-    cnt = np.arange(1, n + 1, dtype=np.float64)
-    D[1] = np.maximum(S2[:, 1:] - S1[:, 1:] ** 2 / cnt, 0.0)
-    pos = np.arange(n)
+    D = np.maximum(S2[:, 1:] - S1[:, 1:] ** 2 / np.arange(1, n + 1, dtype=np.float64), 0.0)
     for c in range(2, K + 1):
         prev = np.full((N, n), np.inf)
-        prev[:, 1:] = D[c - 1][:, :-1]  # cost of c-1 classes covering positions 0..i-1
+        prev[:, 1:] = D[:, :-1]  # cost of c-1 classes covering positions 0..i-1
         prev = np.where(starts, prev, np.inf)
         prev[:, 0] = np.inf
-        bj = max(1, _BLOCK_ELEMENTS // max(1, N * n))
-        for j0 in range(0, n, bj):
-            j = pos[j0 : j0 + bj]
-            ni = int(j[-1]) + 1  # candidate class starts i = 0..j_max
-            i = pos[:ni]
-            length = j[None, :] - i[:, None] + 1  # (ni, bj)
-            valid = length >= 1
-            s1 = S1[:, None, j + 1] - S1[:, :ni, None]
-            s2 = S2[:, None, j + 1] - S2[:, :ni, None]
-            ssd = np.maximum(s2 - s1 * s1 / np.where(valid, length, 1), 0.0)
-            cost = np.where(valid[None], prev[:, :ni, None] + ssd, np.inf)
-            arg = cost.argmin(axis=1)
-            B[c][:, j] = arg
-            D[c][:, j] = np.take_along_axis(cost, arg[:, None, :], axis=1)[:, 0, :]
+        D, B[c] = _jenks_layer(prev, S1, S2)
     cut = np.zeros((N, n), dtype=np.int64)
     jj = np.full(N, n - 1)
     cc = keff.copy()
@@ -221,6 +212,51 @@ def _jenks_batch(X: np.ndarray, *, k: int) -> np.ndarray:
         cc[act] -= 1
     cls = np.cumsum(cut, axis=1)  # 0 = lowest class
     return _unsort(keff[:, None] - cls, order)
+
+
+def _jenks_layer(prev: np.ndarray, S1: np.ndarray,
+                 S2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One layer of the Fisher-Jenks programme by divide and conquer, all rows at once.
+
+    For every row and end position ``j``: ``D[j] = min_i prev[i] + ssd(i..j)`` over
+    ``i <= j`` and its leftmost minimiser ``B[j]``. Every open interval ``(jlo, jhi)`` of
+    end positions with its start range ``(ilo, ihi)`` is solved at its middle ``j``; the
+    candidates of all intervals of all rows form one flat array per recursion depth (about
+    ``n + intervals`` candidates per row), minimised per interval with ``reduceat``.
+    """
+    N, n = prev.shape
+    D = np.full((N, n), np.inf)
+    B = np.zeros((N, n), dtype=np.int64)
+    r = np.arange(N)
+    jlo, jhi = np.zeros(N, dtype=np.int64), np.full(N, n - 1)
+    ilo, ihi = np.zeros(N, dtype=np.int64), np.full(N, n - 1)
+    prev_f, s1f, s2f = prev.ravel(), S1.ravel(), S2.ravel()
+    while r.size:  # recursion depths (about log2 n)
+        mid = (jlo + jhi) // 2
+        top = np.minimum(ihi, mid)
+        L = np.maximum(top - ilo + 1, 1)
+        seg = np.repeat(np.arange(r.size), L)
+        first = np.cumsum(L) - L
+        i = ilo[seg] + (np.arange(seg.size) - first[seg])
+        rr, jj = r[seg], mid[seg]
+        length = jj - i + 1
+        s1 = s1f[rr * (n + 1) + jj + 1] - s1f[rr * (n + 1) + i]
+        s2 = s2f[rr * (n + 1) + jj + 1] - s2f[rr * (n + 1) + i]
+        ssd = np.maximum(s2 - s1 * s1 / np.where(length >= 1, length, 1), 0.0)
+        cost = np.where(length >= 1, prev_f[rr * n + i] + ssd, np.inf)
+        best = np.minimum.reduceat(cost, first)
+        hit = cost == best[seg]
+        pos = np.minimum.reduceat(np.where(hit, np.arange(seg.size), seg.size), first)
+        arg = np.where(pos < seg.size, i[np.minimum(pos, seg.size - 1)], ilo)
+        D[r, mid] = best
+        B[r, mid] = arg
+        left, right = jlo <= mid - 1, mid + 1 <= jhi
+        r = np.concatenate([r[left], r[right]])
+        jlo, jhi = (np.concatenate([jlo[left], mid[right] + 1]),
+                    np.concatenate([mid[left] - 1, jhi[right]]))
+        ilo, ihi = (np.concatenate([ilo[left], arg[right]]),
+                    np.concatenate([arg[left], ihi[right]]))
+    return D, B
 
 
 def _largest_gaps_batch(X: np.ndarray, *, k: int) -> np.ndarray:
