@@ -18,7 +18,8 @@ from __future__ import annotations
 import shutil
 import sys
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ... import _progress as _prog
 from ..._io import OutputDir
 from ...errors import ConfigError
 from ...tiers import tier_probabilities
@@ -408,26 +410,17 @@ class Collector:
 
 
 # =========================================================================== backends
-def _progress(total: int, enabled: bool) -> Any:
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Any]:
+    """A progress step over the replications (the reporter in force, see
+    :mod:`aiindex._progress`; ``enabled`` without one installed: plain text on stderr)."""
     if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-
-        return tqdm(total=total, desc="replications", unit="rep", file=sys.stderr)
-    except ImportError:  # pragma: no cover - plain counter
-        class _Counter:
-            def __init__(self) -> None:
-                self.n = 0
-
-            def update(self, k: int) -> None:
-                self.n += k
-                print(f"\r{self.n}/{total} replications", end="", file=sys.stderr)
-
-            def close(self) -> None:
-                print(file=sys.stderr)
-
-        return _Counter()
+        yield None
+        return
+    rep = _prog.current()
+    with (_prog.use(_prog.TextReporter()) if isinstance(rep, _prog.NullReporter)
+          else nullcontext()), _prog.step("replications", total=total) as advance:
+        yield advance
 
 
 def _run_numpy(eng: Engine, source: Any, opts: RunOptions, targets: np.ndarray | None,
@@ -507,7 +500,7 @@ def _one_pass(eng: Engine, source: Any, opts: RunOptions, targets: np.ndarray | 
     def consume(t: TaskOut | int, tick: bool = True) -> None:
         reps = t if isinstance(t, int) else t.reps
         if bar is not None and targets is None and tick:
-            bar.update(reps)
+            bar(reps)
         if isinstance(t, int):
             return
         if collector is not None:
@@ -554,18 +547,14 @@ def run_analysis(eng: Engine, source: Any, opts: RunOptions) -> UncertaintyResul
 def _finish(eng: Engine, source: Any, opts: RunOptions, sink: Sink | None, est: float,
             note: str | None) -> UncertaintyResult:
     collector = Collector(eng, source, opts, sink) if opts.collect else None
-    bar = _progress(opts.n, opts.progress)
-    try:
+    with _progress(opts.n, opts.progress) as bar:
         first = _one_pass(eng, source, opts, None, collector, bar)
-        summary = first.summary
-        if opts.width == 1:
-            st = rank_statistics(summary.counts, eng.units)
-        else:
-            fine = _one_pass(eng, source, opts, summary.targets(), None, None).fine
-            st = binned_statistics(summary, fine, eng.units)
-    finally:
-        if bar is not None:
-            bar.close()
+    summary = first.summary
+    if opts.width == 1:
+        st = rank_statistics(summary.counts, eng.units)
+    else:
+        fine = _one_pass(eng, source, opts, summary.targets(), None, None).fine
+        st = binned_statistics(summary, fine, eng.units)
     info: dict[str, Any] = {"n": opts.n}
     if note is not None:
         info["mean_score_note"] = note
