@@ -16,8 +16,9 @@ docs/gaiii.md). This example asks what *fitting* weights to the published scores
    the fixed-method index;
 5. a null check: the permuted 2023 headline (China and the UK swapped) is fitted too.
 
-The identifiability report of issue 14 (``aiindex.analysis.identify``, ``aiindex calibrate ...
---report``) is built on another branch and is not called here: see :func:`identifiability`.
+6. the identifiability report of the fit (``aiindex.analysis.identify``, as ``aiindex calibrate
+   ... --report``): free weights, the feasible range of every weight, the swap and
+   leave-one-target-out checks.
 
 Run: ``python examples/calibrate_gaiii_editions.py [--hold-out 2020|2023]``
 """
@@ -93,15 +94,13 @@ def prior(fw: Any, comps: pd.DataFrame) -> pd.Series:
 
 
 def identifiability(cal: CalibrationResult) -> Any:
-    """TO BE ADDED (issue 14): the identifiability report of this fit.
+    """The identifiability report of this fit (:func:`aiindex.analysis.identify.identifiability`):
+    the free weights against the rank of the targets' system, every weight's range over the
+    weights that meet every target within the fit's tolerance, and the null checks. Rank ranges
+    are left out: the rows are country-editions, whose ranks across editions mean nothing."""
+    from aiindex.analysis.identify import identifiability as report
 
-    ``aiindex.analysis.identify`` (``aiindex calibrate ... --report``) is being built on another
-    branch; it is not available here, so nothing is computed: this function returns ``None``.
-    Once merged, call it here on the same targets and components to report the free weights,
-    the feasible range of every weight and of every country's score and rank, and the swap and
-    leave-one-target-out checks.
-    """
-    return None
+    return report(cal, ranks=False, n_fit_perm=20, seed=0)
 
 
 #: scale of the fit by held-out edition: with 2020 held out, three 2023 scores fix the weights and
@@ -154,9 +153,7 @@ def _print(out: dict[str, Any], hold_out: int) -> None:
     s = out["swap_fit"]
     print(f"\nNull check, China and UK swapped in 2023 (affine): feasible={s.feasible}, "
           f"max abs error {s.max_abs_error:.3f}")
-    if out["identifiability"] is None:
-        print("Identifiability report: not computed (aiindex.analysis.identify is on another "
-              "branch; see identifiability()).")
+    print("\n" + out["identifiability"].summary())
 
 
 if __name__ == "__main__":

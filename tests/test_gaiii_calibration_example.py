@@ -30,8 +30,11 @@ def test_fit_uses_only_the_other_editions(held_2020) -> None:
     assert sorted(cal.published.index) == ["CHN@2023", "GBR@2023", "USA@2023"]
     assert cal.feasible and cal.max_abs_error <= 0.05 + 1e-9 and cal.scale == "affine"
     assert held_2020["effective"].sum() == pytest.approx(1.0)
-    # the identifiability report is issue 14's module: not faked here
-    assert held_2020["identifiability"] is None
+    # three 2023 scores cannot pin down ten free weights: the report says so
+    rep = held_2020["identifiability"]
+    assert rep.verdict.startswith("not identified")
+    assert rep.info["rank"] <= 3 < rep.info["n_free"]
+    assert (rep.weights["max"] - rep.weights["min"] > 0.3).all()
 
 
 def test_documented_numbers(held_2020) -> None:
