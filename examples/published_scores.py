@@ -30,7 +30,6 @@ from aiindex.analysis.bounds import rank_bounds
 from aiindex.analysis.calibrate import calibrate
 from aiindex.analysis.identify import identifiability
 from aiindex.analysis.uncertainty import uncertainty
-from aiindex.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,8 +77,11 @@ def gii(year: int = 2022) -> None:
 
 def gaiii() -> None:
     """Case 2: the three-number GAIII headline on the bundled default, not identified."""
-    pub = load_yaml(ROOT / "configs" / "gaiii_published.yaml")["editions"][2023]
-    targets = pd.Series({**pub["scores"], **pub["scores_derived"]}, dtype=float)
+    from aiindex.analysis.anchors import load_published
+
+    facts = load_published(ROOT / "configs" / "gaiii_published.yaml")["facts"]
+    targets = pd.Series({f["unit"]: f["value"] for f in facts
+                         if f["edition"] == 2023 and f["kind"] == "score"}, dtype=float)
     base = aiindex.run()
     fw = base.framework
     subs = fw.level_codes(2)
