@@ -13,6 +13,10 @@ from aiindex.analysis.sensitivity import sensitivity, sobol
 from aiindex.analysis.uncertainty import Engine
 from aiindex.errors import ConfigError
 
+#: the Sobol' interval warning is the subject of tests/test_sobol_estimators.py; here it is noise
+pytestmark = pytest.mark.filterwarnings("ignore:Sobol' bootstrap intervals leave:UserWarning")
+
+
 ASEM_UA = Path(__file__).resolve().parents[1] / "configs" / "asem_uncertainty.yaml"
 
 

@@ -14,6 +14,10 @@ from aiindex.analysis.uncertainty import summary as summary_mod
 from aiindex.errors import ConfigError
 from test_uncertainty import ALL_FACTORS, ASEM_UA, TOY_DATA, toy_config
 
+#: the Sobol' interval warning is the subject of tests/test_sobol_estimators.py; here it is noise
+pytestmark = pytest.mark.filterwarnings("ignore:Sobol' bootstrap intervals leave:UserWarning")
+
+
 SETS = {"name": "ws", "type": "weight_sets", "sets": [{"D1": 1, "D2": 3}, {"D1": 2, "D2": 1}]}
 
 
