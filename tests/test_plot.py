@@ -69,8 +69,9 @@ def test_ranked_bar_order_and_colours_hand_example() -> None:
     cols = [b.get_facecolor()[:3] for b in sorted(bars, key=lambda b: b.get_y())]
     from matplotlib.colors import to_rgb
 
-    assert cols[0] == pytest.approx(to_rgb(plot.TIER_COLORS[0]))
-    assert cols[2] == pytest.approx(to_rgb(plot.TIER_COLORS[1]))
+    # ordered palette for k = 2 tiers: tier 1 the darkest, tier 2 the lightest
+    assert cols[0] == pytest.approx(to_rgb(plot.tier_colors(2)[0]))
+    assert cols[2] == pytest.approx(to_rgb(plot.tier_colors(2)[1]))
     assert fig._supxlabel.get_text().startswith("Source: computed with aiindex")
 
 
@@ -133,10 +134,10 @@ def test_radar_asem_group_and_top(asem) -> None:
     fig = plot.plot_radar(asem, ["GBR", "CHN"], compare="top")
     # ASEM has 2 first-level dimensions: the radar falls back to the 8 pillars
     assert len(fig.axes[0].get_xticks()) == 8
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]  # legend under the figure
     assert labels[-1].endswith("(rank 1)")
     fig = plot.plot_radar(asem, ["GBR"], compare="group:EurAsia_group=Asia")
-    assert "Asia average" in fig.axes[0].get_legend().get_texts()[-1].get_text()
+    assert "Asia average" in fig.legends[0].get_texts()[-1].get_text()
     with pytest.raises(ConfigError):
         plot.plot_radar(asem, ["GBR"], compare="nonsense")
     with pytest.raises(DataError):
@@ -145,12 +146,11 @@ def test_radar_asem_group_and_top(asem) -> None:
 
 # -------------------------------------------------------------------------------- heatmap
 def test_heatmap_rows_in_rank_order(asem) -> None:
-    fig = plot.plot_heatmap(asem)
+    fig = plot.plot_heatmap(asem)  # default: the first-level dimensions (one level)
     arr = fig.axes[0].get_images()[0].get_array()
-    fw = asem.framework
-    assert arr.shape == (51, len(fw.aggregates))
+    assert arr.shape == (51, 2)
     order = asem.ranks["Index"].astype(float).sort_values(kind="stable").index
-    assert np.allclose(arr[:, 0], asem.scores.loc[order, "Index"].to_numpy())
+    assert np.allclose(arr[:, 0], asem.scores.loc[order, "Conn"].to_numpy())
     fig1 = plot.plot_heatmap(asem, level=1)
     assert fig1.axes[0].get_images()[0].get_array().shape == (51, 49)
 
@@ -278,7 +278,7 @@ def test_default_ranking_bar_order_and_tier_colours(default) -> None:
     assert [b.get_width() for b in bars] == pytest.approx(
         default.scores.loc[order, "GAIII"].to_numpy())
     cols = [b.get_facecolor()[:3] for b in bars]
-    assert cols == [pytest.approx(to_rgb(plot.TIER_COLORS[int(default.tiers[u]) - 1]))
+    assert cols == [pytest.approx(to_rgb(plot.tier_colors(4)[int(default.tiers[u]) - 1]))
                     for u in order]
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == [f"Tier {i}" for i in range(1, 5)]
@@ -308,7 +308,7 @@ def test_default_radar_five_dimensions_capped_at_100(default) -> None:
 
 def test_radar_top_rule() -> None:
     assert plot._radar_top(np.array([12.0, 100.00000000000001]), "0–100") == 100.0
-    assert plot._radar_top(np.array([12.0, 73.0]), "0–100") == 80.0
+    assert plot._radar_top(np.array([12.0, 73.0]), "0–100") == 100.0  # always the full scale
     assert plot._radar_top(np.array([1.2, 1.3]), "zscore-normalised") == 10.0
     assert plot._radar_top(np.array([12.0, 101.0]), "0–100") == 110.0  # data above 100 shown
 
@@ -317,8 +317,8 @@ def test_default_heatmap_rank_order(default) -> None:
     fig = plot.plot_heatmap(default)
     arr = fig.axes[0].get_images()[0].get_array()
     order = default.ranks["GAIII"].astype(float).sort_values(kind="stable").index
-    assert arr.shape == (46, len(default.framework.aggregates))
-    assert np.allclose(arr[:, 0], default.scores.loc[order, "GAIII"].to_numpy())
+    assert arr.shape == (46, 5)
+    assert np.allclose(arr[:, 0], default.scores.loc[order, "FOUND"].to_numpy())
 
 
 def test_default_sunburst_lists_unlabelled_small_nodes(default) -> None:
@@ -338,7 +338,8 @@ def test_default_sunburst_lists_unlabelled_small_nodes(default) -> None:
     note = notes[0].replace("\n", " ")
     for c in small:
         assert f"{c} {100 * ew[c]:.1f}%" in note
-    drawn = {t.get_text().replace("\n", "") for t in fig.axes[0].texts}
+    assert "(Internationally co-developed models)" in note  # hidden nodes named in the note
+    drawn = {t.get_url() for t in fig.axes[0].texts if t.get_gid() == "wedge-label"}
     assert "COMODELS" not in drawn and "COLLAB" in drawn
 
 
