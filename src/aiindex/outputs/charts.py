@@ -226,7 +226,7 @@ def ranked_bar(
     scores
         Score per unit (index = unit codes). Missing scores are left out.
     tiers
-        Tier per unit (1 = top); bars are grey when ``None``. Colours follow the ordered tier
+        Tier per unit (1 = top); bars are blue when ``None``. Colours follow the ordered tier
         palette (:func:`aiindex.outputs.palette.tier_colors`): tier 1 darkest, tier ``k``
         lightest.
     names
@@ -262,8 +262,8 @@ def ranked_bar(
     y = np.arange(n)
     tv = tiers.reindex(order) if tiers is not None else pd.Series(pd.NA, index=order)
     kk = int(k) if k else (int(tv.dropna().max()) if tv.notna().any() else 1)
-    ax.barh(y, s.to_numpy(), color=[_tier_color(t, kk) for t in tv], edgecolor="none",
-            height=0.75)
+    colors = [_tier_color(t, kk) for t in tv] if tiers is not None else PALETTE[0]
+    ax.barh(y, s.to_numpy(), color=colors, edgecolor="none", height=0.75)
     ax.set_yticks(y, _labels(order, names))
     ax.tick_params(axis="y", labelsize=8 if n <= 40 else 7)
     ax.set_xlabel(f"{xlabel} ({unit})" if unit else xlabel)
