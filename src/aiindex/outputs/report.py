@@ -253,7 +253,7 @@ def _framework_section(result: Result) -> str:
             + html_table(t, cols, tid="framework-table", titles={"name": list(t["code"])}))
 
 
-def _uncertainty_section(unc: Any, result: Result) -> str:
+def _uncertainty_section(unc: Any, result: Result, charts: bool = True) -> str:
     from .charts import _rank_stats, plot_rank_intervals
 
     st = _rank_stats(unc)
@@ -270,11 +270,12 @@ def _uncertainty_section(unc: Any, result: Result) -> str:
                 f"{_name(result, u)}, ranks {cell_text(st.at[u, 'p5'], integer=True)} to "
                 f"{cell_text(st.at[u, 'p95'], integer=True)}.")
 
-    parts.append(_chart("fig-unc", "rank-interval chart", "rank statistics with nominal, "
-                        "5th and 95th percentile ranks", plot_rank_intervals, (unc,), alt,
-                        "Nominal rank (dot), median (tick) and 5–95% rank interval (bar) over "
-                        "the Monte Carlo replications.", names=_names(result),
-                        source=_src(result)))
+    if charts:
+        parts.append(_chart("fig-unc", "rank-interval chart", "rank statistics with nominal, "
+                            "5th and 95th percentile ranks", plot_rank_intervals, (unc,), alt,
+                            "Nominal rank (dot), median (tick) and 5–95% rank interval (bar) "
+                            "over the Monte Carlo replications.", names=_names(result),
+                            source=_src(result)))
     table = getattr(unc, "rank_stats", None)
     table = table if isinstance(table, pd.DataFrame) else st
     order = pd.to_numeric(table.get("nominal_rank", table.get("nominal")), errors="coerce")
@@ -289,7 +290,7 @@ def _uncertainty_section(unc: Any, result: Result) -> str:
     return "".join(parts)
 
 
-def _sensitivity_section(sens: Any, result: Result) -> str:
+def _sensitivity_section(sens: Any, result: Result, charts: bool = True) -> str:
     from .charts import _output_label, _sens_table_raw, plot_sensitivity, sensitivity_outputs
 
     names = _names(result)
@@ -297,7 +298,7 @@ def _sensitivity_section(sens: Any, result: Result) -> str:
     parts = ["<h2 id='sensitivity'>Sensitivity</h2><p>Sobol' first-order (S1) and total (ST) "
              "indices: the share of the variance of each output due to each uncertain choice "
              f"alone (S1) and with its interactions (ST); {len(outs)} output(s).</p>"]
-    for i, out in enumerate(outs):
+    for i, out in enumerate(outs if charts else []):
         label = _output_label(out, names) if out else "the configured output"
 
         def alt(out: str = out, label: str = label) -> str:
@@ -697,10 +698,10 @@ def _sections(result: Result, uncertainty: Any, sensitivity: Any, charts: bool, 
     s.append(("framework", "Framework", lambda: _framework_section(result)))
     if uncertainty is not None:
         s.append(("uncertainty", "Uncertainty", lambda: _uncertainty_section(uncertainty,
-                                                                             result)))
+                                                                             result, charts)))
     if sensitivity is not None:
         s.append(("sensitivity", "Sensitivity", lambda: _sensitivity_section(sensitivity,
-                                                                             result)))
+                                                                             result, charts)))
     if panel is not None:
         s.append(("trends", "Trends over years",
                   lambda: _trends_section(panel, gap, charts, result)))
