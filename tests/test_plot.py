@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -69,8 +70,9 @@ def test_ranked_bar_order_and_colours_hand_example() -> None:
     cols = [b.get_facecolor()[:3] for b in sorted(bars, key=lambda b: b.get_y())]
     from matplotlib.colors import to_rgb
 
-    assert cols[0] == pytest.approx(to_rgb(plot.TIER_COLORS[0]))
-    assert cols[2] == pytest.approx(to_rgb(plot.TIER_COLORS[1]))
+    # ordered palette for k = 2 tiers: tier 1 the darkest, tier 2 the lightest
+    assert cols[0] == pytest.approx(to_rgb(plot.tier_colors(2)[0]))
+    assert cols[2] == pytest.approx(to_rgb(plot.tier_colors(2)[1]))
     assert fig._supxlabel.get_text().startswith("Source: computed with aiindex")
 
 
@@ -133,10 +135,10 @@ def test_radar_asem_group_and_top(asem) -> None:
     fig = plot.plot_radar(asem, ["GBR", "CHN"], compare="top")
     # ASEM has 2 first-level dimensions: the radar falls back to the 8 pillars
     assert len(fig.axes[0].get_xticks()) == 8
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]  # legend under the figure
     assert labels[-1].endswith("(rank 1)")
     fig = plot.plot_radar(asem, ["GBR"], compare="group:EurAsia_group=Asia")
-    assert "Asia average" in fig.axes[0].get_legend().get_texts()[-1].get_text()
+    assert "Asia average" in fig.legends[0].get_texts()[-1].get_text()
     with pytest.raises(ConfigError):
         plot.plot_radar(asem, ["GBR"], compare="nonsense")
     with pytest.raises(DataError):
@@ -145,12 +147,11 @@ def test_radar_asem_group_and_top(asem) -> None:
 
 # -------------------------------------------------------------------------------- heatmap
 def test_heatmap_rows_in_rank_order(asem) -> None:
-    fig = plot.plot_heatmap(asem)
+    fig = plot.plot_heatmap(asem)  # default: the first-level dimensions (one level)
     arr = fig.axes[0].get_images()[0].get_array()
-    fw = asem.framework
-    assert arr.shape == (51, len(fw.aggregates))
+    assert arr.shape == (51, 2)
     order = asem.ranks["Index"].astype(float).sort_values(kind="stable").index
-    assert np.allclose(arr[:, 0], asem.scores.loc[order, "Index"].to_numpy())
+    assert np.allclose(arr[:, 0], asem.scores.loc[order, "Conn"].to_numpy())
     fig1 = plot.plot_heatmap(asem, level=1)
     assert fig1.axes[0].get_images()[0].get_array().shape == (51, 49)
 
@@ -278,7 +279,7 @@ def test_default_ranking_bar_order_and_tier_colours(default) -> None:
     assert [b.get_width() for b in bars] == pytest.approx(
         default.scores.loc[order, "GAIII"].to_numpy())
     cols = [b.get_facecolor()[:3] for b in bars]
-    assert cols == [pytest.approx(to_rgb(plot.TIER_COLORS[int(default.tiers[u]) - 1]))
+    assert cols == [pytest.approx(to_rgb(plot.tier_colors(4)[int(default.tiers[u]) - 1]))
                     for u in order]
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == [f"Tier {i}" for i in range(1, 5)]
@@ -308,7 +309,7 @@ def test_default_radar_five_dimensions_capped_at_100(default) -> None:
 
 def test_radar_top_rule() -> None:
     assert plot._radar_top(np.array([12.0, 100.00000000000001]), "0–100") == 100.0
-    assert plot._radar_top(np.array([12.0, 73.0]), "0–100") == 80.0
+    assert plot._radar_top(np.array([12.0, 73.0]), "0–100") == 100.0  # always the full scale
     assert plot._radar_top(np.array([1.2, 1.3]), "zscore-normalised") == 10.0
     assert plot._radar_top(np.array([12.0, 101.0]), "0–100") == 110.0  # data above 100 shown
 
@@ -317,8 +318,8 @@ def test_default_heatmap_rank_order(default) -> None:
     fig = plot.plot_heatmap(default)
     arr = fig.axes[0].get_images()[0].get_array()
     order = default.ranks["GAIII"].astype(float).sort_values(kind="stable").index
-    assert arr.shape == (46, len(default.framework.aggregates))
-    assert np.allclose(arr[:, 0], default.scores.loc[order, "GAIII"].to_numpy())
+    assert arr.shape == (46, 5)
+    assert np.allclose(arr[:, 0], default.scores.loc[order, "FOUND"].to_numpy())
 
 
 def test_default_sunburst_lists_unlabelled_small_nodes(default) -> None:
@@ -338,7 +339,8 @@ def test_default_sunburst_lists_unlabelled_small_nodes(default) -> None:
     note = notes[0].replace("\n", " ")
     for c in small:
         assert f"{c} {100 * ew[c]:.1f}%" in note
-    drawn = {t.get_text().replace("\n", "") for t in fig.axes[0].texts}
+    assert "(Internationally co-developed models)" in note  # hidden nodes named in the note
+    drawn = {t.get_url() for t in fig.axes[0].texts if t.get_gid() == "wedge-label"}
     assert "COMODELS" not in drawn and "COLLAB" in drawn
 
 
@@ -394,3 +396,157 @@ def test_default_trends_and_every_chart_saves(default, tmp_path) -> None:
         p = plot.save_figure(f, tmp_path / f"{name}.png")
         assert p.read_bytes()[:4] == b"\x89PNG"
         assert f._suptitle.get_text() and f._supxlabel.get_text().startswith("Source:")
+
+
+# ------------------------------------------------------------- issue 18: publication charts
+def test_ordered_tier_palette() -> None:
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    from aiindex.outputs.palette import text_color, tier_color
+
+    for k in range(2, 9):
+        cols = plot.tier_colors(k)
+        assert len(cols) == k == len(set(cols))
+        value = [rgb_to_hsv(to_rgb(c))[2] for c in cols]  # brightness: darkest first
+        light = [sum(to_rgb(c)) for c in cols]
+        assert all(a < b for a, b in zip(light, light[1:], strict=False)), cols
+        assert value[0] < value[-1]
+    assert plot.tier_colors(1) == [plot.tier_colors(4)[0]]
+    assert tier_color(5, 4) == tier_color(None, 4) == "#bbbbbb"
+    assert text_color(plot.tier_colors(4)[0]) == "#ffffff"
+    assert text_color(plot.tier_colors(4)[-1]) == "#000000"
+
+
+def _renderer(fig):
+    """Draw ``fig`` on an Agg canvas (figures are built without pyplot); its renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _break_lines(fig) -> list[float]:
+    return [ln.get_xdata()[0] for ln in fig.axes[0].get_lines() if ln.get_gid() == "tier-break"]
+
+
+def test_threshold_lines_at_the_tier_breaks(default, syn) -> None:
+    fig = plot.plot_ranking(default)
+    tr = default.info["tiers"]
+    assert _break_lines(fig) == pytest.approx(tr.breaks[:3]) == plot.tier_thresholds(default)
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "tier-break-label"]
+    assert labels == [f"tier {t} ≥ {b:.1f}" for t, b in enumerate(tr.breaks[:3], start=1)]
+    # fixed bands: the configured edges
+    assert _break_lines(plot.plot_ranking(syn)) == pytest.approx([60.0, 40.0])
+    # no tiers: no lines
+    assert _break_lines(plot.ranked_bar(default.scores["GAIII"])) == []
+
+
+def test_radar_full_scale_and_legend_clear_of_labels(asem) -> None:
+    fig = plot.plot_radar(asem, ["CHE", "NLD", "DNK"], compare="mean")
+    ax = fig.axes[0]
+    pillars = asem.framework.level_codes(2)
+    assert asem.stages["aggregated"].loc[["CHE", "NLD", "DNK"], pillars].max().max() < 90
+    assert ax.get_ylim() == (0.0, 100.0)  # the whole 0-100 scale, not 80 or 90
+    assert ax.get_legend() is None and len(fig.legends) == 1
+    r = _renderer(fig)
+    leg = fig.legends[0].get_window_extent(r)
+    for t in ax.get_xticklabels():
+        assert not leg.overlaps(t.get_window_extent(r)), t.get_text()
+    assert fig.bbox.contains(leg.x0, leg.y0) and fig.bbox.contains(leg.x1, leg.y1)
+
+
+def test_integer_year_ticks() -> None:
+    g = pd.DataFrame({"year": [2018, 2019, 2020, 2021], "gap": [1.0, 2.0, 1.5, 3.0]})
+    ax = plot.plot_gap(g, "A", "B")
+    _renderer(ax.figure)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["2018", "2019", "2020", "2021"]
+    wide = pd.DataFrame({"A": np.arange(20.0), "B": np.arange(20.0) / 2},
+                        index=np.arange(2000, 2020))
+    fig = plot.trend_gap(wide, ["A", "B"])
+    _renderer(fig)
+    for ax in fig.axes:
+        for t in ax.get_xticklabels():
+            assert re.fullmatch(r"\d{4}|", t.get_text()), t.get_text()
+
+
+def test_one_heatmap_per_level_with_names(asem, default) -> None:
+    assert plot.heatmap_levels(asem) == [3, 2] == plot.heatmap_levels(default)
+    fig = plot.plot_heatmap(asem, level=2)
+    ax = fig.axes[0]
+    pillars = asem.framework.level_codes(2)
+    assert ax.get_images()[0].get_array().shape == (51, len(pillars))
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
+    assert labels == [asem.framework.nodes[c].name for c in pillars]
+    assert "level 2" in fig._suptitle.get_text()
+    assert _ytick_text(fig)[0] == "Switzerland"
+    with pytest.raises(ConfigError, match="level"):
+        plot.plot_heatmap(asem, level=4)  # the root alone is not a heatmap
+
+
+def _label_polygons(fig) -> list[tuple[str, np.ndarray]]:
+    """Rotated rectangles (display coordinates) of the sunburst's wedge labels."""
+    ax = fig.axes[0]
+    r = _renderer(fig)
+    out = []
+    for t in ax.texts:
+        if t.get_gid() != "wedge-label":
+            continue
+        w, h, _ = r.get_text_width_height_descent(t.get_text().split("\n")[0],
+                                                  t.get_fontproperties(), ismath=False)
+        lines = t.get_text().split("\n")
+        w = max(r.get_text_width_height_descent(s or " ", t.get_fontproperties(),
+                                                ismath=False)[0] for s in lines)
+        h = h * len(lines)
+        cx, cy = ax.transData.transform(t.get_position())
+        a = np.radians(t.get_rotation())
+        u, v = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+        corners = [np.array([cx, cy]) + sx * w / 2 * u + sy * h / 2 * v
+                   for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+        out.append((t.get_url(), np.array(corners)))
+    return out
+
+
+def _overlap(p: np.ndarray, q: np.ndarray) -> bool:
+    """Separating-axis test of two convex quadrilaterals."""
+    for poly in (p, q):
+        for i in range(4):
+            e = poly[(i + 1) % 4] - poly[i]
+            n = np.array([-e[1], e[0]])
+            a, b = p @ n, q @ n
+            if a.max() <= b.min() + 1e-6 or b.max() <= a.min() + 1e-6:
+                return False
+    return True
+
+
+@pytest.mark.parametrize("which", ["asem", "default"])
+def test_sunburst_labels_do_not_collide(which, asem, default) -> None:
+    res = asem if which == "asem" else default
+    fig = plot.plot_framework(res)
+    polys = _label_polygons(fig)
+    assert len(polys) >= len(res.framework.dimensions)
+    clash = [(a, b) for i, (a, p) in enumerate(polys) for b, q in polys[i + 1:]
+             if _overlap(p, q)]
+    assert clash == []
+    # names where they fit; the dimensions are named in the legend
+    texts = {t.get_url(): t.get_text().replace("\n", " ") for t in fig.axes[0].texts
+             if t.get_gid() == "wedge-label"}
+    assert any(res.framework.nodes[c].name in v for c, v in texts.items())
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0].startswith(res.framework.nodes[res.framework.dimensions[0]].name)
+
+
+def test_sensitivity_outputs_and_constant_output(default) -> None:
+    from types import SimpleNamespace
+
+    tidy = pd.DataFrame({"output": ["mean_abs_rank_shift", "rank[GBR]"], "factor": ["w", "w"],
+                         "first_order": [0.5, np.nan], "total_order": [0.6, np.nan],
+                         "note": ["", "output is constant"]})
+    sens = SimpleNamespace(indices=tidy, outputs=["mean_abs_rank_shift", "rank[GBR]"], info={})
+    assert plot.sensitivity_outputs(sens) == ["mean_abs_rank_shift", "rank[GBR]"]
+    fig = plot.plot_sensitivity(sens, output="mean_abs_rank_shift")
+    assert len(fig.axes[0].patches) == 2
+    with pytest.raises(DataError, match="constant"):
+        plot.plot_sensitivity(sens, output="rank[GBR]", names=default.names)
+    assert plot._output_label("rank[GBR]", default.names) == "rank of United Kingdom"

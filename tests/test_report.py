@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +38,11 @@ def test_report_sections_and_self_contained(page, asem) -> None:
         assert f"id='{sec}'" in text
     assert "http://" not in text and "https://" not in text  # no network resources
     imgs = re.findall(r'src="data:image/png;base64,', text)
-    assert len(imgs) == 5 + 2  # five charts + rank intervals + sensitivity
-    assert "not drawn" not in text and "not available" not in text
+    # ranking, one heatmap per aggregate level below the root (2), radar, sunburst,
+    # correlations + rank intervals + sensitivity (one output)
+    assert len(imgs) == 6 + 2
+    assert "fig-heatmap-3" in text and "fig-heatmap-2" in text
+    assert "chart-missing" not in text
     assert f"aiindex {asem.version}" in text
     assert "group_mean" in text  # imputation method of the ASEM config
     assert "Outlier treatment" in text and "winsorise" in text
@@ -47,10 +51,16 @@ def test_report_sections_and_self_contained(page, asem) -> None:
 def test_results_table_content(page, asem) -> None:
     text = page.read_text()
     table = text.split('id="results-table"', 1)[1].split("</table>", 1)[0]
-    rows = re.findall(r"<tr><td[^>]*>([A-Z]{3})</td>", table)
-    assert rows == list(asem.table().index)
-    first = asem.table().iloc[0]
-    assert f"{first['Index']:.2f}" in table
+    # rank (integer), name (code as tooltip), code
+    rows = re.findall(r'<tr><td>(\d+)</td><td class="l" title="([A-Z]{3})">([^<]+)</td>'
+                      r'<td class="l">([A-Z]{3})</td>', table)
+    t = asem.table()
+    assert [r[1] for r in rows] == list(t.index) == [r[3] for r in rows]
+    assert [int(r[0]) for r in rows] == list(t["rank"])
+    assert [r[2] for r in rows] == list(t["name"])
+    assert f"{t.iloc[0]['Index']:.2f}" in table
+    # headers are names, codes in tooltips
+    assert '<th class="" title="Conn" scope="col">Connectivity</th>' in table
 
 
 def test_report_without_charts_and_config_note(asem) -> None:
@@ -72,8 +82,8 @@ def test_report_opens_in_headless_chromium(page, tmp_path) -> None:
            "--dump-dom", page.as_uri()]
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=90).stdout
     assert 'id="results-table"' in dom
-    assert dom.count("<img") == 7
-    assert "Switzerland" in dom or "CHE" in dom
+    assert dom.count("<img") == 8
+    assert "Switzerland" in dom
 
 
 def test_cli_report_export_explore(tmp_path, asem) -> None:
@@ -153,22 +163,22 @@ def test_cagr_shown_as_percent() -> None:
 
 @pytest.fixture(scope="module")
 def default_page(tmp_path_factory) -> tuple[aiindex.Result, Path]:
-    res = aiindex.run()
-    rk = res.ranks["GAIII"].astype(float)
-    unc = pd.DataFrame({"nominal": rk, "p5": (rk - 2).clip(lower=1), "p95": rk + 3})
-    sens = pd.DataFrame({"first": [0.6, 0.1], "total": [0.7, 0.2]},
-                        index=["winsorisation", "weights_dimensions"])
-    return res, write_report(res, tmp_path_factory.mktemp("g") / "gaiii.html", uncertainty=unc,
-                             sensitivity=sens)
+    """The bundled default with its configured analyses computed by the report (smaller n)."""
+    res = aiindex.run(overrides={"uncertainty": {"n": 300}, "sensitivity": {"n": 64}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Sobol' intervals at small n
+        return res, write_report(res, tmp_path_factory.mktemp("g") / "gaiii.html")
 
 
 def test_default_report_content(default_page) -> None:
     res, page = default_page
     text = page.read_text()
-    assert "not drawn" not in text and "not available" not in text
-    assert len(re.findall(r'src="data:image/png;base64,', text)) == 7
+    # 6 charts + rank intervals + 1 of 3 sensitivity outputs (the other two are constant:
+    # one sentence each says so)
+    assert len(re.findall(r'src="data:image/png;base64,', text)) == 8
+    assert text.count("chart-missing") == 2
     table = text.split('id="results-table"', 1)[1].split("</table>", 1)[0]
-    rows = re.findall(r"<tr><td[^>]*>([A-Z]{3})</td>", table)
+    rows = re.findall(r'<td class="l">([A-Z]{3})</td>', table)
     assert rows == list(res.table().index) and len(rows) == 46
     assert f"{res.scores.loc['USA', 'GAIII']:.2f}" in table
     for d in ("FOUND", "RESOURCE", "RESEARCH", "INDUSTRY", "COOPERATION"):
@@ -192,7 +202,7 @@ def test_default_report_opens_in_headless_chromium(default_page, tmp_path) -> No
            "--no-first-run", f"--user-data-dir={tmp_path / 'p'}", "--virtual-time-budget=3000",
            "--dump-dom", page.as_uri()]
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=90).stdout
-    assert 'id="results-table"' in dom and dom.count("<img") == 7
+    assert 'id="results-table"' in dom and dom.count("<img") == 8
     assert "United States" in dom
 
 
@@ -204,7 +214,8 @@ def test_cli_without_config_uses_bundled_default(tmp_path) -> None:
     assert main(["export", "--xlsx", str(x)]) == 0
     assert len(pd.read_excel(x, sheet_name="Results")) == 46
     r = tmp_path / "r.html"
-    assert main(["report", "--no-charts", "--out", str(r), "--set", "uncertainty.n=32"]) == 0
+    assert main(["report", "--no-charts", "--out", str(r), "--set", "uncertainty.n=32",
+                 "--set", "sensitivity.n=32"]) == 0
     assert "Global AI Innovation Index" in r.read_text()
 
 

@@ -30,6 +30,7 @@ from .._version import __version__
 from ..errors import ConfigError, DataError
 from ..framework import Framework
 from ..pipeline import PanelResult, Result
+from .palette import NO_TIER_COLOR, TIER_RAMP, tier_color, tier_colors
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PALETTE",
     "TIER_COLORS",
+    "tier_colors",
     "ranked_bar",
     "rank_interval",
     "radar",
@@ -48,12 +50,15 @@ __all__ = [
     "plot_gap",
     "panel_gap_chart",
     "plot_ranking",
+    "tier_thresholds",
     "plot_rank_intervals",
     "plot_radar",
     "plot_heatmap",
+    "heatmap_levels",
     "plot_framework",
     "plot_correlations",
     "plot_sensitivity",
+    "sensitivity_outputs",
     "plot_trends",
     "save_figure",
 ]
@@ -61,8 +66,9 @@ __all__ = [
 #: Okabe & Ito (2008) colour-blind-safe palette (black last).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#000000"]
-#: Tier colours, tier 1 first (dark blue → sky blue → green → orange → vermillion → purple).
-TIER_COLORS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#D55E00", "#CC79A7", "#999999"]
+#: Anchors of the ordered tier ramp, darkest (tier 1) first; :func:`tier_colors` spreads ``k``
+#: tiers along it (:mod:`aiindex.outputs.palette`, shared with the HTML report).
+TIER_COLORS = list(TIER_RAMP)
 _NOTE_COLOR = "#555555"
 _SUFFIXES = {".png", ".svg", ".pdf"}
 
@@ -145,10 +151,10 @@ def _labels(index: pd.Index, names: pd.Series | Mapping[str, str] | None,
     return out
 
 
-def _tier_color(t: Any) -> str:
+def _tier_color(t: Any, k: int) -> str:
     if t is None or pd.isna(t):
-        return "#BBBBBB"
-    return TIER_COLORS[(int(t) - 1) % len(TIER_COLORS)]
+        return NO_TIER_COLOR
+    return tier_color(t, k)
 
 
 def _source_of(result: Result, extra: str | None = None) -> str:
@@ -205,6 +211,8 @@ def ranked_bar(
     *,
     names: pd.Series | Mapping[str, str] | None = None,
     top: int | None = None,
+    breaks: Sequence[float] | None = None,
+    k: int | None = None,
     title: str = "Index scores",
     xlabel: str = "Index score",
     unit: str = "0–100",
@@ -218,11 +226,19 @@ def ranked_bar(
     scores
         Score per unit (index = unit codes). Missing scores are left out.
     tiers
-        Tier per unit (1 = top); bars are grey when ``None``.
+        Tier per unit (1 = top); bars are blue when ``None``. Colours follow the ordered tier
+        palette (:func:`aiindex.outputs.palette.tier_colors`): tier 1 darkest, tier ``k``
+        lightest.
     names
         Unit code → display name (default: the codes).
     top
         Show only the ``top`` best units.
+    breaks
+        Score thresholds between tiers (the lower bound of tiers 1..k-1, e.g.
+        ``TierResult.breaks``): each is drawn as a dashed vertical line (``gid`` ``"tier-break"``)
+        labelled with its value. Extra values (a last tier's lower bound) are ignored.
+    k
+        Number of tiers of the palette (default: the highest tier present).
     title, xlabel, unit, source
         Title, x-axis label, unit (appended to the label in brackets) and source note.
     save
@@ -241,14 +257,14 @@ def ranked_bar(
         order = order[:top]
     s = s.loc[order]
     n = len(s)
-    fig = _figure(8.0, max(3.0, 0.22 * n + 1.4))
+    fig = _figure(8.0, max(3.0, 0.22 * n + 1.6))
     ax = fig.add_subplot()
     y = np.arange(n)
     tv = tiers.reindex(order) if tiers is not None else pd.Series(pd.NA, index=order)
-    colors = [_tier_color(t) for t in tv]
+    kk = int(k) if k else (int(tv.dropna().max()) if tv.notna().any() else 1)
+    colors = [_tier_color(t, kk) for t in tv] if tiers is not None else PALETTE[0]
     ax.barh(y, s.to_numpy(), color=colors, edgecolor="none", height=0.75)
     ax.set_yticks(y, _labels(order, names))
-    ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=8 if n <= 40 else 7)
     ax.set_xlabel(f"{xlabel} ({unit})" if unit else xlabel)
     ax.set_ylabel("Unit (ranked, 1 = best)")
@@ -256,28 +272,66 @@ def ranked_bar(
         ax.text(v, yi, f" {v:.1f}", va="center", ha="left", fontsize=6.5, color="#333333")
     ax.set_xlim(min(0.0, float(s.min()) * 1.05), float(s.max()) * 1.1 if s.max() > 0 else 1.0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_ylim(n - 0.5, -1.3 if breaks is not None and tiers is not None else -0.5)
     if tiers is not None:
+        _tier_breaks(ax, breaks, kk)
         from matplotlib.patches import Patch
 
-        present = sorted({int(t) for t in tv.dropna()})
-        handles = [Patch(color=_tier_color(t), label=f"Tier {t}") for t in present]
-        ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False, title="Tier",
-                  title_fontsize=8)
+        counts = tv.dropna().astype(int).value_counts()
+        handles = [Patch(color=_tier_color(t, kk), label=f"Tier {t}")
+                   for t in sorted(counts.index)]
+        ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=True,
+                  framealpha=0.95, edgecolor="none", title="Tier (1 = top)", title_fontsize=8)
     return _finish(fig, title, source, save)
+
+
+def _tier_breaks(ax: Any, breaks: Sequence[float] | None, k: int) -> None:
+    """Dashed vertical lines at the tier thresholds (lower bounds of tiers 1..k-1)."""
+    if breaks is None:
+        return
+    for t, b in enumerate(list(breaks)[: max(k - 1, 0)], start=1):
+        if b is None or not np.isfinite(float(b)):
+            continue
+        ax.axvline(float(b), color="#444444", ls="--", lw=0.9, zorder=0.5, gid="tier-break")
+        ax.text(float(b), -0.75, f"tier {t} ≥ {float(b):.1f}", fontsize=6.5, color="#333333",
+                ha="center", va="center", gid="tier-break-label",
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+
+
+def _tier_info(result: Result) -> Any:
+    """The run's :class:`~aiindex.tiers.TierResult` (``result.info["tiers"]``), or ``None``."""
+    tr = (result.info or {}).get("tiers")
+    return tr if hasattr(tr, "breaks") and hasattr(tr, "tiers") else None
+
+
+def tier_thresholds(result: Result) -> list[float]:
+    """Score thresholds between consecutive tiers of ``result`` (lower bounds of tiers 1..k-1).
+
+    For fixed bands (``thresholds``) these are the configured band edges; for data-driven
+    tiers (Jenks, quantiles, ...) the lowest score of each tier (``TierResult.breaks``). An
+    empty list when the result has no tiers.
+    """
+    tr = _tier_info(result)
+    if tr is None or result.tiers is None:
+        return []
+    k = int(pd.Series(result.tiers).dropna().max()) if result.tiers.notna().any() else 0
+    return [float(b) for b in list(tr.breaks)[: max(k - 1, 0)]]
 
 
 def plot_ranking(result: Result, *, node: str | None = None, top: int | None = None,
                  save: str | Path | None = None) -> Figure:
-    """:func:`ranked_bar` of a result's index (or of ``node``), coloured by its tiers."""
+    """:func:`ranked_bar` of a result's index (or of ``node``), coloured by its tiers, with
+    dashed lines at the tier thresholds (:func:`tier_thresholds`)."""
     node = node or result.framework.root
     if node not in result.scores:
         raise ConfigError(f"plot_ranking: {node!r} is not an aggregate of the framework")
     nm = result.framework.nodes[node].name or node
-    return ranked_bar(result.scores[node], result.tiers if node == result.framework.root else None,
-                      names=result.names, top=top, title=f"{nm}: scores and ranks",
-                      xlabel=f"{nm} score", unit=_unit_of(result),
-                      source=_source_of(result), save=save)
+    on_root = node == result.framework.root and result.tiers is not None
+    return ranked_bar(result.scores[node], result.tiers if on_root else None,
+                      names=result.names, top=top,
+                      breaks=tier_thresholds(result) if on_root else None,
+                      title=f"{nm}: scores and ranks", xlabel=f"{nm} score",
+                      unit=_unit_of(result), source=_source_of(result), save=save)
 
 
 # ------------------------------------------------------------------------ 2. rank intervals
@@ -407,7 +461,7 @@ def radar(
     P = profiles.astype("float64")
     k = P.shape[1]
     ang = np.linspace(0, 2 * np.pi, k, endpoint=False)
-    fig = _figure(7.0, 6.4)
+    fig = _figure(7.5, 7.2)
     ax = _polar_axes(fig)
     top = vmax if vmax is not None else _radar_top(P.to_numpy(), unit)
     top = top if top > 0 else 1.0
@@ -438,24 +492,27 @@ def radar(
     ax.set_rlabel_position(180.0 / k)  # radial labels between the first two axes
     ax.tick_params(axis="y", labelsize=7, labelcolor="#555555")
     ax.set_ylabel("")
-    ax.set_title(f"radial axis: score ({unit})" if unit else "", fontsize=8, color="#555555",
-                 pad=26)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
-    # constrained layout ignores the polar tick labels: keep room for the wrapped axis labels
-    # on both sides so that a left-hand label is not cut at the figure edge
-    fig.get_layout_engine().set(rect=(0.07, 0.0, 0.93, 1.0))
+    ax.set_title(f"radial axis: score ({unit}), full scale" if unit else "", fontsize=8,
+                 color="#555555", pad=46)
+    # the legend sits under the whole figure, below the polar axes and its axis labels, so
+    # that it never covers a label (the labels grow away from the circle on every side)
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", bbox_to_anchor=(0.5, 0.045),
+               fontsize=8, frameon=False, ncols=min(4, len(P)))
+    # constrained layout ignores the polar tick labels and the legend: keep room for the
+    # wrapped axis labels on every side and for the legend below
+    fig.get_layout_engine().set(rect=(0.1, 0.12, 0.8, 0.8))
     return _finish(fig, title, source, save)
 
 
 def _radar_top(values: np.ndarray, unit: str) -> float:
-    """Top of the radial scale: the maximum rounded up to a multiple of 10, but never above 100
-    for scores on a 0–100 scale (a ring beyond 100 would suggest scores above the maximum)."""
+    """Top of the radial scale: 100 for scores on a 0–100 scale (the full scale, so that two
+    radars compare at a glance and a ring beyond 100 never suggests scores above the maximum);
+    otherwise the maximum rounded up to a multiple of 10."""
     mx = float(np.nanmax(values))
-    top = float(np.ceil(mx / 10.0) * 10.0)
     bounded = unit.replace("-", "–").endswith("–100") or unit == "0–100"
     if bounded and mx <= 100.0 + 1e-9:
-        top = min(top, 100.0)
-    return top
+        return 100.0
+    return float(np.ceil(mx / 10.0) * 10.0)
 
 
 def plot_radar(result: Result, units: Sequence[str], *, compare: str = "top",
@@ -559,12 +616,15 @@ def score_heatmap(
     im = ax.imshow(np.ma.masked_invalid(S.to_numpy()), aspect="auto", cmap="cividis",
                    interpolation="nearest")
     ax.set_yticks(np.arange(n), _labels(S.index, names))
-    _category_xticks(ax, [(col_labels or {}).get(c, c) for c in S.columns], rotate_above=4,
-                     rotation=45)
+    import textwrap
+
+    xl = ["\n".join(textwrap.wrap(str((col_labels or {}).get(c, c)), 18) or [str(c)])
+          for c in S.columns]
+    _category_xticks(ax, xl, rotate_above=6, rotation=45)
     ax.tick_params(axis="y", labelsize=7 if n > 30 else 8)
     ax.tick_params(axis="x", labelsize=7 if k > 20 else 8)
     ax.set_xlabel("Node of the framework")
-    ax.set_ylabel("Unit (ordered by rank)")
+    ax.set_ylabel("Unit (ordered by index rank)")
     if annotate is None:
         annotate = k <= 15
     if annotate:
@@ -577,34 +637,66 @@ def score_heatmap(
                 if np.isfinite(v):
                     ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=5.5,
                             color="black" if v > mid else "white")
-    _colorbar(fig, im, ax, f"Score ({unit})" if unit else "Score")
+    lab = f"Score ({unit})" if unit else "Score"
+    _colorbar(fig, im, ax, lab + ("; white = no data" if S.isna().to_numpy().any() else ""))
     return _finish(fig, title, source, save)
 
 
 def plot_heatmap(result: Result, *, nodes: Sequence[str] | None = None, level: int | None = None,
                  save: str | Path | None = None) -> Figure:
-    """:func:`score_heatmap` of a result, rows ordered by index rank.
+    """:func:`score_heatmap` of one level of a result, rows ordered by index rank.
 
     ``nodes`` (explicit columns) or ``level`` (all nodes at that level; 1 = metrics) select the
-    columns; default: every aggregate below the root, top-down, with the index first.
+    columns; default: the first-level dimensions (the children of the root). One heatmap shows
+    one level, so that its colours compare like with like (see :func:`heatmap_levels` for the
+    levels a report draws). Columns and rows are labelled with names.
     """
     fw = result.framework
     allsc = result.stages["aggregated"]
     if nodes is None:
-        if level is not None:
-            nodes = fw.level_codes(level)
-        else:
-            nodes = [c for lvl in range(fw.depth, 1, -1) for c in fw.level_codes(lvl)]
+        if level is None:
+            level = max(fw.depth - 1, 1)
+        if not 1 <= int(level) < fw.depth:
+            raise ConfigError(f"plot_heatmap: level must be between 1 and {fw.depth - 1}, "
+                              f"got {level}")
+        nodes = [c for c in fw.level_codes(int(level)) if c in allsc]
     nodes = list(nodes)
     bad = [c for c in nodes if c not in allsc]
     if bad:
         raise ConfigError(f"plot_heatmap: unknown node(s) {bad}")
     order = result.ranks[fw.root].astype("float64").sort_values(kind="stable").index
-    labels = {c: c for c in nodes}
-    return score_heatmap(allsc[nodes], order=order, names=result.names, col_labels=labels,
-                         unit=_unit_of(result),
-                         title=f"{fw.nodes[fw.root].name or fw.root}: scores by node",
+    labels = {c: _short(fw.nodes[c].name or c, 40) for c in nodes}
+    root = fw.nodes[fw.root].name or fw.root
+    lv = {fw.nodes[c].level for c in nodes}
+    what = (f"level {lv.pop()} ({_level_word(fw, min(fw.nodes[c].level for c in nodes))})"
+            if len(lv) == 1 else "selected nodes")
+    return score_heatmap(allsc.loc[:, nodes], order=order, names=result.names,
+                         col_labels=labels, unit=_unit_of(result),
+                         title=f"{root}: scores by {what}, units by index rank",
                          source=_source_of(result), save=save)
+
+
+def heatmap_levels(result: Result) -> list[int]:
+    """Levels a report draws one heatmap each for: every aggregate level below the root, top
+    down (the metrics, level 1, only when the root's children are the metrics)."""
+    fw = result.framework
+    levels = list(range(fw.depth - 1, 1, -1))
+    return levels or [1]
+
+
+def _level_word(fw: Framework, level: int) -> str:
+    """"metrics", "first-level dimensions" or "aggregates" for a level of ``fw``."""
+    if level == 1:
+        return "metrics"
+    if level == fw.depth - 1:
+        return "first-level dimensions"
+    return "sub-dimensions"
+
+
+def _short(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis (names on crowded axes)."""
+    t = _drawable(str(text))
+    return t if len(t) <= width else t[: width - 1].rstrip() + "…"
 
 
 # -------------------------------------------------------------------------------- 5. sunburst
@@ -619,6 +711,11 @@ def sunburst(
 ) -> Figure:
     """Sunburst of the framework: rings from the root's children outward, angles ∝ weight.
 
+    Each wedge is labelled with the node's name when it fits inside the wedge, else with its
+    code, else not at all (the label never spills over a neighbour: the text's measured width
+    and height are compared with the wedge's arc and ring thickness). The first-level
+    dimensions are named with their share in a legend under the chart.
+
     Parameters
     ----------
     framework
@@ -626,15 +723,85 @@ def sunburst(
     weights
         Effective weights per node (default: ``framework.effective_weights()``).
     label_min_share
-        Nodes with a smaller effective weight are drawn without a label; they are listed with
-        their share in a footnote under the chart (text artist with ``gid="unlabelled-note"``).
+        Nodes with a smaller effective weight are drawn without a label. Every node drawn
+        without a label (too small, or no label fits) is listed with its code, share and name in
+        a footnote under the chart (text artist with ``gid="unlabelled-note"``).
 
     Returns
     -------
     matplotlib.figure.Figure
-        ``fig.axes[0].patches`` holds one wedge per non-root node.
+        ``fig.axes[0].patches`` holds one wedge per non-root node; each wedge label is a text
+        artist with ``gid="wedge-label"`` and ``url`` set to the node's code.
     """
     ew = framework.effective_weights() if weights is None else weights.astype("float64")
+    root = framework.root
+    depth, start, order = _sunburst_layout(framework, ew)
+    maxd = max(depth.values())
+    fig = _figure(8.0, 8.6)
+    ax = _polar_axes(fig)
+    dims = framework.dimensions
+    base = {d: PALETTE[i % (len(PALETTE) - 1)] for i, d in enumerate(dims)}
+    from matplotlib.colors import to_rgb
+
+    # inches per data unit of radius: the square axes fill about 84% of the figure width
+    scale = 0.4 * fig.get_figwidth() / (0.6 + maxd) * 72.0  # points per data unit
+    small: list[str] = []  # nodes drawn without a label, listed in a footnote
+    for c in order[1:]:
+        d = depth[c]
+        dim = c if d == 1 else next(a for a in [c, *framework.ancestors(c)] if a in base)
+        rgb = np.array(to_rgb(base[dim]))
+        tint = rgb + (1 - rgb) * min(0.75, 0.28 * (d - 1))
+        width = float(ew[c]) * 2 * np.pi
+        ax.bar(start[c], 1.0, width=width, bottom=0.6 + (d - 1), align="edge",
+               color=tint, edgecolor="white", linewidth=0.8 if d < maxd else 0.4)
+        radial = d == maxd and maxd > 1
+        fs = 6.0 if radial else (8.0 if d == 1 else 7.0)
+        text = None
+        if float(ew[c]) >= label_min_share or d == 1:
+            node = framework.nodes[c]
+            share = f"\n{100 * float(ew[c]):.0f}%" if d == 1 else ""
+            cands = [_wrap_words(_drawable(str(node.name)), 18) + share] if node.name else []
+            cands.append(_wrap_code(str(c), 18) + share)
+            text = _fitting_label(cands, width, 0.6 + (d - 1), scale, fs, radial)
+        if text is None:
+            small.append(_unlabelled_item(framework, c, float(ew[c])))
+            continue
+        mid = start[c] + width / 2
+        deg = np.degrees(mid)
+        rot = 90 - deg if radial else -deg  # radial text on the outer ring, tangential inside
+        if np.cos(np.radians(rot)) < 0:  # never upside down
+            rot += 180
+        ax.text(mid, 0.6 + (d - 0.5), text, rotation=rot, rotation_mode="anchor",
+                ha="center", va="center", fontsize=fs, color="black", linespacing=1.0,
+                gid="wedge-label", url=str(c))
+    # the hole is small: the full name is in the title, the centre shows the code
+    rname = _drawable(str(framework.nodes[root].name or root))
+    ax.text(0, 0, rname if len(rname) <= 12 else str(root), ha="center", va="center",
+            fontsize=8, fontweight="bold")
+    ax.set_ylim(0, 0.6 + maxd)
+    ax.set_axis_off()
+    ax.set_title("angle ∝ effective weight (share of the index, %); rings = levels, "
+                 "inner ring = first-level dimensions", fontsize=8, color="#555555")
+    rows = _sunburst_legend(fig, framework, ew, base)
+    note_lines = 0
+    if small:
+        import textwrap
+
+        note = textwrap.fill(_drawable(
+            f"Not labelled (under {100 * label_min_share:g}% of the index, or too small for "
+            "its label): " + "; ".join(small)), 130)
+        note_lines = note.count("\n") + 1
+        ax.text(0.5, -0.01, note, transform=ax.transAxes, ha="center", va="top", fontsize=7,
+                color=_NOTE_COLOR, gid="unlabelled-note")
+    # constrained layout ignores the figure legend and the footnote: keep room for both
+    bottom = 0.05 + 0.02 * rows + 0.014 * note_lines
+    fig.get_layout_engine().set(rect=(0.0, bottom, 1.0, 1.0 - bottom))
+    return _finish(fig, title, source, save)
+
+
+def _sunburst_layout(framework: Framework, ew: pd.Series
+                     ) -> tuple[dict[str, int], dict[str, float], list[str]]:
+    """Ring (depth) and start angle of every node, breadth-first in framework order."""
     root = framework.root
     depth: dict[str, int] = {root: 0}
     start: dict[str, float] = {root: 0.0}
@@ -649,59 +816,64 @@ def sunburst(
             a += float(ew[c]) * 2 * np.pi
             order.append(c)
         i += 1
-    maxd = max(depth.values())
-    fig = _figure(8.0, 8.0)
-    ax = _polar_axes(fig)
-    dims = framework.dimensions
-    base = {d: PALETTE[i % (len(PALETTE) - 1)] for i, d in enumerate(dims)}
-    from matplotlib.colors import to_rgb
+    return depth, start, order
 
-    ring_w = 1.0
-    small: list[str] = []  # nodes drawn without a label, listed in a footnote
-    for c in order[1:]:
-        d = depth[c]
-        dim = c if d == 1 else next(a for a in [c, *framework.ancestors(c)] if a in base)
-        rgb = np.array(to_rgb(base[dim]))
-        tint = rgb + (1 - rgb) * min(0.75, 0.28 * (d - 1))
-        width = float(ew[c]) * 2 * np.pi
-        ax.bar(start[c], ring_w, width=width, bottom=0.6 + (d - 1) * ring_w, align="edge",
-               color=tint, edgecolor="white", linewidth=0.8 if d < maxd else 0.4)
-        if float(ew[c]) >= label_min_share or d == 1:
-            mid = start[c] + width / 2
-            r = 0.6 + (d - 0.5) * ring_w
-            deg = np.degrees(mid)
-            # radial text on the outer ring, tangential on inner rings
-            if d == maxd and maxd > 1:
-                rot, fs = 90 - deg, 6
-            else:
-                rot, fs = -deg, 8 if d == 1 else 7
-            if np.cos(np.radians(rot)) < 0:  # never upside down
-                rot += 180
-            text = str(c)
-            if d == maxd and maxd > 1:
-                text = _wrap_code(text, 18)  # long metric codes stay inside the outer ring
-            elif d == 1:
-                text = f"{text}\n{100 * float(ew[c]):.0f}%"  # dimension share of the index
-            ax.text(mid, r, text, rotation=rot, rotation_mode="anchor", ha="center",
-                    va="center", fontsize=fs, color="black", linespacing=1.0)
-        else:
-            small.append(f"{c} {100 * float(ew[c]):.1f}%")
-    # the hole is small: the full name is in the title, the centre shows the code
-    rname = _drawable(str(framework.nodes[root].name or root))
-    ax.text(0, 0, rname if len(rname) <= 12 else str(root), ha="center", va="center",
-            fontsize=8, fontweight="bold")
-    ax.set_ylim(0, 0.6 + maxd * ring_w)
-    ax.set_axis_off()
-    ax.set_title("angle ∝ effective weight (share of the index, %); rings = levels",
-                 fontsize=8, color="#555555")
-    if small:
-        import textwrap
 
-        note = (f"Not labelled (under {100 * label_min_share:g}% of the index): "
-                + ", ".join(small))
-        ax.text(0.5, -0.01, textwrap.fill(_drawable(note), 130), transform=ax.transAxes,
-                ha="center", va="top", fontsize=7, color=_NOTE_COLOR, gid="unlabelled-note")
-    return _finish(fig, title, source, save)
+def _text_size(text: str, fontsize: float) -> tuple[float, float]:
+    """Width and height (points) of a possibly multi-line text in the default font."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(size=fontsize)
+    lines = text.split("\n")
+    w = max(text_to_path.get_text_width_height_descent(ln or " ", prop, ismath=False)[0]
+            for ln in lines)
+    return w, len(lines) * fontsize * 1.05
+
+
+def _fitting_label(cands: Sequence[str], angle: float, r_in: float, scale: float,
+                   fontsize: float, radial: bool) -> str | None:
+    """The first candidate label that fits in a wedge of ``angle`` radians between radii
+    ``r_in`` and ``r_in + 1`` (``scale`` points per radius unit), or ``None``."""
+    thick = 0.88 * scale
+    for text in cands:
+        w, h = _text_size(text, fontsize)
+        if radial:  # along the radius: length within the ring, height within the inner arc
+            ok = w <= thick and h <= 0.88 * angle * r_in * scale
+        else:  # along the arc at mid radius; height within the ring
+            ok = w <= 0.9 * angle * (r_in + 0.5) * scale and h <= thick
+        if ok:
+            return text
+    return None
+
+
+def _unlabelled_item(framework: Framework, code: str, share: float) -> str:
+    name = framework.nodes[code].name
+    item = f"{code} {100 * share:.1f}%"
+    return f"{item} ({_drawable(str(name))})" if name and str(name) != code else item
+
+
+def _sunburst_legend(fig: Figure, framework: Framework, ew: pd.Series,
+                     base: Mapping[str, str]) -> int:
+    """Legend under the sunburst: each first-level dimension's colour, name, code and share.
+    Returns the number of legend rows."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=base[d], label=f"{_short(framework.nodes[d].name or d, 40)}"
+                     f" ({_short(d, 14)}, {100 * float(ew[d]):.0f}%)")
+               for d in framework.dimensions]
+    ncols = 1 if len(handles) <= 2 else 2
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.03), fontsize=7.5,
+               frameon=False, ncols=ncols)
+    return -(-len(handles) // ncols)
+
+
+def _wrap_words(text: str, width: int) -> str:
+    """``text`` wrapped on spaces into lines of at most ``width`` characters (long words
+    kept whole)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False) or [text])
 
 
 def _wrap_code(code: str, width: int) -> str:
@@ -736,6 +908,8 @@ def correlation_heatmap(
     row_label: str = "Metric",
     col_label: str = "Parent node",
     annotate: bool = True,
+    row_names: Mapping[str, str] | None = None,
+    col_names: Mapping[str, str] | None = None,
     title: str = "Correlations",
     source: str | None = None,
     save: str | Path | None = None,
@@ -743,6 +917,7 @@ def correlation_heatmap(
     """Heatmap of a correlation table (rows × columns, values in [-1, 1]).
 
     ``highlight`` (same shape, boolean) outlines cells, e.g. a metric against its own parent.
+    ``row_names``/``col_names`` map row and column codes to the tick labels (default: codes).
     """
     C = corr.astype("float64")
     n, k = C.shape
@@ -750,8 +925,9 @@ def correlation_heatmap(
     ax = fig.add_subplot()
     im = ax.imshow(np.ma.masked_invalid(C.to_numpy()), aspect="auto", cmap="PuOr", vmin=-1,
                    vmax=1, interpolation="nearest")
-    ax.set_yticks(np.arange(n), [str(i) for i in C.index])
-    _category_xticks(ax, [str(c) for c in C.columns], rotate_above=4, rotation=45)
+    ax.set_yticks(np.arange(n), [(row_names or {}).get(i, str(i)) for i in C.index])
+    _category_xticks(ax, [(col_names or {}).get(c, str(c)) for c in C.columns], rotate_above=4,
+                     rotation=45)
     ax.tick_params(axis="y", labelsize=7 if n > 30 else 8)
     ax.tick_params(axis="x", labelsize=8)
     ax.set_xlabel(col_label)
@@ -789,8 +965,10 @@ def plot_correlations(result: Result, *, level: int = 1, parent_level: int | Non
     hl = pd.DataFrame(
         {p: [p in fw.ancestors(r) for r in rows] for p in cols}, index=rows)
     names = {1: "Metric"}
+    label = {c: _short(fw.nodes[c].name or c, 42) for c in rows + cols}
     return correlation_heatmap(
-        corr, highlight=hl, row_label=f"{names.get(level, 'Node')} (level {level})",
+        corr, highlight=hl, row_names=label, col_names=label,
+        row_label=f"{names.get(level, 'Node')} (level {level})",
         col_label=f"Parent node (level {parent_level}); outlined = own parent",
         title=f"{method.capitalize()} correlation of level-{level} nodes with level-"
               f"{parent_level} nodes", source=_source_of(result), save=save)
@@ -857,17 +1035,32 @@ def sensitivity_bar(
 _OUTPUT_LABELS = {"mean_abs_rank_shift": "mean absolute rank shift of all units"}
 
 
-def _output_label(output: str) -> str:
+def _output_label(output: str, names: Mapping[str, str] | pd.Series | None = None) -> str:
     """``mean_abs_rank_shift`` → "mean absolute rank shift of all units";
-    ``rank[USA]`` → "rank of USA"; ``score[USA]`` → "score of USA"."""
+    ``rank[USA]`` → "rank of USA" (or of the unit's name, with ``names``); ``score[USA]`` →
+    "score of USA"."""
     import re
 
     if output in _OUTPUT_LABELS:
         return _OUTPUT_LABELS[output]
     m = re.fullmatch(r"(rank|score)\[(.+)\]", output)
     if m:
-        return f"{m.group(1)} of {m.group(2)}"
+        u = m.group(2)
+        nm = names.get(u) if names is not None else None
+        return f"{m.group(1)} of {nm if isinstance(nm, str) and nm else u}"
     return output.replace("_", " ")
+
+
+def sensitivity_outputs(sensitivity: Any) -> list[str]:
+    """The outputs of a sensitivity result, in its order (``[""]`` for a table of one output
+    without an ``output`` column)."""
+    outs = getattr(sensitivity, "outputs", None)
+    if outs:
+        return [str(o) for o in outs]
+    df = _sens_table_raw(sensitivity)
+    if "output" in df.columns:
+        return list(dict.fromkeys(df["output"].astype(str)))
+    return [""]
 
 
 def _one_output(df: pd.DataFrame, output: str | None) -> pd.DataFrame:
@@ -884,23 +1077,24 @@ def _one_output(df: pd.DataFrame, output: str | None) -> pd.DataFrame:
     return t
 
 
-def _sens_table(obj: Any, output: str | None = None) -> pd.DataFrame:
+def _sens_table_raw(obj: Any) -> pd.DataFrame:
+    """The indices table of a sensitivity result (or the DataFrame itself)."""
     if isinstance(obj, pd.DataFrame):
-        df = obj
-    else:
-        df = None
-        for attr in ("indices", "table", "summary", "to_frame"):
-            v = getattr(obj, attr, None)
-            if callable(v):
-                try:
-                    v = v()
-                except TypeError:
-                    continue
-            if isinstance(v, pd.DataFrame):
-                df = v
-                break
-        if df is None:
-            raise DataError(f"plot_sensitivity: cannot find sensitivity indices in {type(obj).__name__}")
+        return obj
+    for attr in ("indices", "table", "summary", "to_frame"):
+        v = getattr(obj, attr, None)
+        if callable(v):
+            try:
+                v = v()
+            except TypeError:
+                continue
+        if isinstance(v, pd.DataFrame):
+            return v
+    raise DataError(f"plot_sensitivity: cannot find sensitivity indices in {type(obj).__name__}")
+
+
+def _sens_table(obj: Any, output: str | None = None) -> pd.DataFrame:
+    df = _sens_table_raw(obj)
     df = _one_output(df, output)
     ren = {}
     for c in df.columns:
@@ -915,7 +1109,8 @@ def _sens_table(obj: Any, output: str | None = None) -> pd.DataFrame:
 
 
 def plot_sensitivity(sensitivity: Any, *, output: str | None = None, source: str | None = None,
-                     index_name: str | None = None, save: str | Path | None = None) -> Figure:
+                     index_name: str | None = None, names: Mapping[str, str] | None = None,
+                     save: str | Path | None = None) -> Figure:
     """:func:`sensitivity_bar` of a sensitivity result (or a DataFrame of indices).
 
     A tidy table with ``output`` and ``factor`` columns (as
@@ -923,13 +1118,26 @@ def plot_sensitivity(sensitivity: Any, *, output: str | None = None, source: str
     ``mean_abs_rank_shift`` when present, else the first output). The title names the output in
     words, the subtitle the confidence level of the error bars (``info["confidence_level"]`` of
     the result), and the default source note the index (``index_name``, e.g. the config's name).
+    :func:`sensitivity_outputs` lists the outputs (draw one chart per output). ``names`` maps
+    unit codes to names for outputs such as ``rank[USA]``.
+
+    Raises
+    ------
+    DataError
+        The output has no finite index (e.g. it is constant over every evaluation: there is
+        no variance to apportion; the reason is in the indices' ``note`` column).
     """
-    df = _sens_table(sensitivity, output)
+    df = _sens_table(sensitivity, output or None)
     target = (df.attrs.get("output") or getattr(sensitivity, "target", None)
               or getattr(sensitivity, "output", None))
+    if {"first", "total"} <= set(df.columns) and len(df) and \
+            df[["first", "total"]].astype("float64").isna().all().all():
+        why = next((str(v) for v in df.get("note", pd.Series(dtype=str)) if str(v)), "")
+        raise DataError(f"plot_sensitivity: no finite index for output {target!r}"
+                        + (f" ({why})" if why else ""))
     t = "Sobol sensitivity indices of the uncertain choices"
     if isinstance(target, str):
-        t += f" — output: {_output_label(target)}"
+        t += f" — output: {_output_label(target, names)}"
     info = getattr(sensitivity, "info", None) or {}
     cl = info.get("confidence_level") if isinstance(info, dict) else None
     if source is None:
@@ -1009,9 +1217,23 @@ def trend_gap(
         axg.set_xlabel("Year")
     else:
         ax.set_xlabel("Year")
-    if len(yrs) and np.all(np.mod(yrs.astype(float), 1) == 0):
-        (axg or ax).set_xticks(yrs, [str(int(y)) for y in yrs])
+    _year_ticks(axg or ax, yrs)
     return _finish(fig, title, source, save)
+
+
+def _year_ticks(ax: Any, years: Any) -> None:
+    """Integer year ticks (never 2018.5): every year when there are at most 12, else an
+    integer locator."""
+    from matplotlib.ticker import FormatStrFormatter, MaxNLocator
+
+    y = np.unique(np.asarray(pd.to_numeric(pd.Series(np.asarray(years)), errors="coerce"),
+                             dtype=float))
+    y = y[np.isfinite(y)]
+    if len(y) and len(y) <= 12 and np.all(np.mod(y, 1) == 0):
+        ax.set_xticks(y, [str(int(v)) for v in y])
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(FormatStrFormatter("%d"))
 
 
 def plot_trends(scores: Any, units: Sequence[str], *, node: str | None = None,
@@ -1091,6 +1313,7 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
         ax = Figure(figsize=(7, 4)).add_subplot()
     ax.plot(g["year"], g["gap"], marker="o", label=label)
     ax.axhline(0.0, color="grey", lw=0.8)
+    _year_ticks(ax, g["year"])
     ax.set_xlabel("year")
     ax.set_ylabel(f"score gap {a} − {b} (index points, 0–100 scale)")
     ax.set_title(f"Score gap {a} − {b} over the years" + (f" ({node})" if node else ""))
