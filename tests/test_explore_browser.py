@@ -130,6 +130,8 @@ class Browser:
     def open(self, url: str, width: int, height: int = 900) -> None:
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
                   deviceScaleFactor=1, mobile=width < 600)
+        self.call("Page.navigate", url="about:blank")  # a fresh load, even if only the hash
+        self.wait("location.href === 'about:blank'")  # of the URL differs from the last one
         self.events.clear()
         self.call("Page.navigate", url=url)
         self.wait("document.body && document.body.dataset.ready === '1'")
@@ -364,8 +366,11 @@ def test_asem_mouse_drag_matches_whatif(b, pages, tmp_path) -> None:
     res, url = pages["asem"]
     b.open(url + "#weights=Conn:3,Environ:0", 1366)
     b.js("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert b.state()["weights"]["Conn"] == 3  # the hash moved these sliders on load
     b.drag_slider("input[data-code='Flights']", 0.8)
     b.wait("JSON.parse(document.getElementById('state').textContent).weights.Flights > 2")
+    st = b.state()
+    assert st["weights"]["Conn"] == 3 and st["weights"]["Environ"] == 0
     py = check_against_whatif(b, res, tmp_path)
     assert (py["rank"] != py["base_rank"]).any()
 
