@@ -265,15 +265,19 @@ def _tier_sheets(result: Result) -> list[_Sheet]:
     tiers = result.tiers.reindex(scores.index)
     names = result.names if result.names is not None else pd.Series(scores.index, scores.index)
     order = scores.sort_values(ascending=False).index
-    members = {t: ", ".join(str(names.get(u, u)) for u in order if tiers.get(u) == t)
-               for t in bands.index}
+    shown = pd.Series(names.reindex(order).fillna(pd.Series(order, index=order)).astype(str)
+                      .to_numpy(), index=order)
+    ok = tiers.reindex(order).notna().to_numpy()
+    members = shown[ok].groupby(tiers.reindex(order)[ok].astype("int64").to_numpy(),
+                                sort=False).agg(", ".join)
     rec = tr.record.reindex(bands.index)
     t = pd.DataFrame({
         "tier": bands.index, "units": rec["n"].fillna(0).astype("int64").to_numpy(),
         "band": bands["band"].to_numpy(), "lower_threshold": bands["lower"].to_numpy(),
         "upper_threshold": bands["upper"].to_numpy(), "lowest_score": rec["min"].to_numpy(),
         "highest_score": rec["max"].to_numpy(), "mean_score": rec["mean"].to_numpy(),
-        "members": [members[i] for i in bands.index], "basis": bands["basis"].to_numpy()})
+        "members": members.reindex(bands.index).fillna("").to_numpy(),
+        "basis": bands["basis"].to_numpy()})
     fmt = {"tier": RANK, "units": RANK, "lower_threshold": SCORE, "upper_threshold": SCORE,
            "lowest_score": SCORE, "highest_score": SCORE, "mean_score": SCORE}
     out = [_Sheet("Tiers", t, f"each tier's band by the tiering method on {node} (lower and "
@@ -303,7 +307,7 @@ def _uncertainty_sheets(unc: Any, result: Result) -> list[_Sheet]:
         fmt = {c: (RANK if c == "nominal_rank" else RANK1) for c in t.columns
                if c.endswith("_rank") or c == "interval_width"}
         fmt.update({c: SCORE for c in t.columns if c.endswith("_score")})
-        n = getattr(unc, "n", None)
+        n = None if isinstance(unc, pd.DataFrame) else getattr(unc, "n", None)
         out.append(_Sheet("Uncertainty", t, "rank of every unit over the replications of the "
                           f"uncertainty analysis{f' ({n} replications)' if n else ''}: nominal, "
                           "mean, median, 5th and 95th percentile rank, width of the interval",
@@ -713,7 +717,7 @@ def _analyses(result: Result, uncertainty: Any, sensitivity: Any,
     return got["uncertainty"], got["sensitivity"], notes
 
 
-def workbook_sheets(result: Result, *, uncertainty: Any = None,
+def _workbook_sheets(result: Result, *, uncertainty: Any = None,
                     sensitivity: Any = None) -> list[_Sheet]:
     """The sheets after ``README``, in order (tables as written; used by :func:`to_excel`)."""
     sheets = [_results_sheet(result), *_stage_sheets(result), *_framework_sheets(result),
@@ -765,7 +769,7 @@ def to_excel(result: Result, path: str | Path, *, uncertainty: Any = None,
     if p.suffix.lower() != ".xlsx":
         raise AIIndexError(f"to_excel writes .xlsx files, got {p.name!r}")
     uncertainty, sensitivity, notes = _analyses(result, uncertainty, sensitivity, analyses)
-    sheets = workbook_sheets(result, uncertainty=uncertainty, sensitivity=sensitivity)
+    sheets = _workbook_sheets(result, uncertainty=uncertainty, sensitivity=sensitivity)
     lines = _config_lines(result)
     sheets.append(_config_sheet(lines))
     readme = _readme_rows(result, [_Sheet("README", pd.DataFrame(), "this sheet"), *sheets],
