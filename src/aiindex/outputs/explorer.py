@@ -25,6 +25,19 @@ the nominal weights and can download the current weights as a YAML scenario for 
 whatif``: the ``weights`` section of a config, raw weights under ``weights: explicit:`` (every
 non-root node listed).
 
+What the page shows (issue 18): a slider per node with its name (code in the tooltip), its raw
+weight, its share of its parent and its share of the index (percent, one decimal); a ranking
+table with names (codes in tooltips) that sorts by any column (header buttons, ``aria-sort``),
+filters by name or code (accents and case ignored), highlights a unit on a click or Enter (kept
+while the weights change), and marks each unit's rank change (``▲ 3`` / ``▼ 2``) and tier change
+(``▼ was 1``) against the nominal weights in text, not only in colour; a bar chart of the index
+(inline SVG built with DOM calls, bars coloured by tier in one ordered hue, the nominal score
+marked on each bar) that follows the sliders, the search and the highlight; a polite
+``aria-live`` summary of the largest moves. Layout: one column below 900 px (no horizontal
+scrolling of the page: the wide table scrolls inside its own box, with the unit column kept in
+view), controls beside the results above; labels linked to every slider (``<label for>``),
+visible focus, arrow keys / Page Up / Page Down / Home / End on the sliders, a skip link.
+
 Escaping by construction: user text (unit names and codes, node names, the title) is passed as
 JSON in one ``<script type="application/json">`` block (:func:`json_for_html`) and inserted with
 ``textContent``/``setAttribute``; the page builds its table and sliders with DOM calls, never
@@ -34,7 +47,9 @@ access, as a second line of defence.
 
 Test hook: opening the page with ``#weights=Conn:2,Sust:0.5`` moves those sliders on load (value
 + ``input`` event, as a user would) and the resulting state is written as JSON into the hidden
-element ``#state`` (``weights``, ``ranks``, ``scores``, ``tiers`` per unit).
+element ``#state`` (``weights``, ``ranks``, ``scores``, ``tiers`` per unit, the ``scenario``,
+``highlight``, ``sort``, ``query``, the visible table ``rows`` and the ``chart``'s units, in
+order).
 """
 
 from __future__ import annotations
@@ -159,6 +174,13 @@ def explorer_data(result: Result) -> dict[str, Any]:
     if result.tiers is not None:
         nominal_tiers = {str(k): (None if v is None or v is np.nan or str(v) == "<NA>"
                                   else int(v)) for k, v in result.tiers.items()}
+    n_tiers = 0
+    if tiers and tiers.get("method") == "thresholds":
+        n_tiers = len(tiers["breaks"]) + 1
+    elif tiers and tiers.get("method") == "sizes":
+        n_tiers = len(tiers["sizes"])
+    elif nominal_tiers:
+        n_tiers = max((t for t in nominal_tiers.values() if t is not None), default=0)
     mnote = "Aggregation: " + ", ".join(sorted(set(method.values()))) + " (as configured)."
     if fallback:
         mnote += (" Not available in the page, computed as arithmetic here: "
@@ -179,6 +201,7 @@ def explorer_data(result: Result) -> dict[str, Any]:
         "units": units,
         "data": data,
         "tiers": tiers,
+        "n_tiers": n_tiers,
         "nominal_tiers": nominal_tiers,
         "tier_note": note,
         "method_note": mnote,

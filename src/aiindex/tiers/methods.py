@@ -63,6 +63,7 @@ __all__ = [
     "quantiles",
     "sizes",
     "thresholds",
+    "tier_bands",
     "tiers_1d",
 ]
 
@@ -743,6 +744,97 @@ def tiers_1d(scores: pd.Series, method: str = "jenks", **params: Any) -> TierRes
         breaks = [float(e) for e in edges] + [breaks[-1]]
         rec["lower_bound"] = breaks
     return TierResult(tiers=tiers, breaks=breaks, method=name, params=dict(params), record=rec)
+
+
+def _cut_text(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _band_text(lower: float, upper: float, closed: str) -> str:
+    """``"35 to < 50"``-style description of a band (``nan``: no limit on that side)."""
+    ge, lt = (">=", "<") if closed == "left" else (">", "<=")
+    if np.isnan(lower) and np.isnan(upper):
+        return "any score"
+    if np.isnan(upper):
+        return f"{ge} {_cut_text(lower)}"
+    if np.isnan(lower):
+        return f"{lt} {_cut_text(upper)}"
+    return f"{ge} {_cut_text(lower)} and {lt} {_cut_text(upper)}"
+
+
+def tier_bands(result: TierResult, scores: pd.Series | None = None) -> pd.DataFrame:
+    """The score band of each tier by the method that set the tiers.
+
+    A band is given by ``k - 1`` cut points, one between each pair of tiers: tier ``t`` holds
+    the scores from its ``lower`` cut up to (not including) the ``lower`` cut of tier ``t - 1``;
+    tier 1 has no upper limit and the bottom tier no lower limit (``nan``). With ``thresholds``
+    the cuts are the configured ``breaks`` (``closed="right"``: a score equal to a cut belongs
+    to the lower band). A data-driven method (``jenks``, ``quantiles``, ``sizes``, ...) has no
+    thresholds of its own: its cut for tier ``t`` is the lowest score of tier ``t`` when the
+    method set the tiers, so the band holds exactly that tier's scores. Tiers refined by rules
+    (:func:`refine_tiers` through the ``tiers`` section, ``method="refine"``) report the bands of
+    the method *before* the rules (``params["base_method"]`` and ``params["base"]``): the rules
+    may move a unit outside its band, which :attr:`TierResult.record` (``min``/``max``) shows.
+    Profile clustering (``ward``, ``kmeans``) has no score band (``nan``).
+
+    Parameters
+    ----------
+    result
+        A :class:`TierResult` (from :func:`tiers_1d`, :func:`refine_tiers` or the ``tiers``
+        section).
+    scores
+        The scores that were tiered (needed for refined tiers of a data-driven method; else the
+        result's own record is used).
+
+    Returns
+    -------
+    DataFrame
+        Index ``tier`` (1 .. the highest tier), columns ``lower``, ``upper`` (``nan``: no
+        limit), ``closed`` (``"left"``: a score equal to ``lower`` is in the tier), ``band`` (the
+        band as text, e.g. ``">= 35 and < 50"``) and ``basis`` (where the cuts come from).
+
+    Raises
+    ------
+    DataError
+        Refined tiers of a data-driven method without ``scores``.
+    """
+    method, params, base = result.method, dict(result.params), result.tiers
+    refined = method == "refine" and "base_method" in params
+    if refined:
+        method, base = str(params["base_method"]), params.get("base", base)
+        params = dict(params.get("base_params") or {})
+    name = TIERERS.canonical(method) if method in TIERERS else method
+    b = pd.Series(base)
+    ok = b.notna()
+    n = max(len(result.record), int(b[ok].max()) if ok.any() else 0)
+    closed = "left"
+    if name == "thresholds":
+        cuts = [float(e) for e in np.sort(np.asarray(params["breaks"], dtype=np.float64))[::-1]]
+        closed = str(params.get("closed", "left"))
+        basis = "fixed score bands (thresholds)"
+        n = max(n, len(cuts) + 1)
+    elif name in TIERERS and method != "refine":
+        if refined and scores is None:
+            raise DataError("tier_bands: pass the scores that were tiered (the tiers were "
+                            f"refined by rules after {name!r})")
+        if refined:
+            s = _scores_series(scores, "tier_bands").reindex(b.index)
+            low = s[ok].groupby(b[ok].astype("int64").to_numpy()).min()
+        else:
+            low = result.record["min"]
+        cuts = [float(low.get(t, np.nan)) for t in range(1, n)]
+        basis = f"{name}: each tier's lowest score when the method set the tiers"
+    else:
+        cuts = [np.nan] * max(n - 1, 0)
+        basis = f"{name}: no score band (tiers not set by a score threshold)"
+    if refined:
+        basis += "; then rules (a unit moved by a rule may lie outside its band)"
+    lower = np.array(cuts + [np.nan])[:n]
+    upper = np.array([np.nan] + cuts)[:n]
+    idx = pd.RangeIndex(1, n + 1, name="tier")
+    return pd.DataFrame({"lower": lower, "upper": upper, "closed": closed,
+                         "band": [_band_text(lo, up, closed) for lo, up in zip(lower, upper, strict=True)],
+                         "basis": basis}, index=idx)
 
 
 # --------------------------------------------------------------------------------------------
