@@ -267,12 +267,25 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return out
 
 
+def _named(config: str | Path) -> Path:
+    """``config`` as a path; a bare name that is no file (``"asem"``) is the config bundled as
+    ``aiindex/configs/<name>.yaml``, as on the command line (``aiindex run asem``)."""
+    path = Path(config)
+    if isinstance(config, str) and path.name == config and not path.suffix and not path.exists():
+        from importlib.resources import files
+
+        bundled = Path(str(files("aiindex").joinpath("configs", f"{config}.yaml")))
+        if bundled.is_file():
+            return bundled
+    return path
+
+
 def _raw(config: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path, str | None]:
     if isinstance(config, Mapping):
         raw = copy.deepcopy(dict(config))
         base = Path(raw.pop("base_dir", "."))
         return raw, base, raw.pop("source_file", None)
-    path = Path(config)
+    path = _named(config)
     if path.is_dir():
         raise ConfigError(f"config path {path} is a folder, expected a YAML file")
     raw = load_yaml(path)

@@ -68,6 +68,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from .._io import write_text_atomic
 from ..config import Config, resolve_config
 from ..errors import ConfigError, DataError, MethodError
@@ -815,8 +816,8 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
     if problem.keep_rank:
         aggs = aggs[:1]
     rows, fits = [], {}
-    for agg in aggs:
-        for sc in scales:
+    with _progress.step("calibration fits", total=len(aggs) * len(scales)) as advance:
+        for agg, sc in ((a, s) for a in aggs for s in scales):
             try:
                 w, feas, mx = _fit_one(problem, agg, sc)
             except (np.linalg.LinAlgError, ValueError, MethodError) as exc:
@@ -824,6 +825,8 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
                     raise MethodError(f"calibrate: the {agg} mean with scale {sc} could not "
                                       f"be fitted ({exc})") from None
                 continue  # an alternative that cannot be fitted is not offered
+            finally:
+                advance()
             f, par = P.predict(w, agg, sc)
             m_abs, rmse, r2 = fit_statistics(P.y, f)
             bound = problem.rounding_bound(w, par, agg, sc)

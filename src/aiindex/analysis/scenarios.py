@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from ..config import STAGES, WEIGHTS_KEYS, resolve_config, weights_hint
 from ..errors import ConfigError, MethodError, ValidationError
 from ..framework import Framework, Node
@@ -222,15 +223,18 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
     """
     cfg = resolve_config(config)
     cache = StageCache(data)
-    base = run_scenario(cfg, None, data, cache=cache)
-    frames = [_tidy(base, "base")]
-    names = ["base"]
-    for i, s in enumerate(scenarios):
-        sc = load_scenario(s, default_name=f"scenario{i + 1}")
-        if sc["name"] in names:
-            raise ConfigError(f"duplicate scenario name {sc['name']!r}")
-        names.append(sc["name"])
-        frames.append(_tidy(run_scenario(cfg, sc, data, cache=cache), sc["name"]))
+    with _progress.step("scenarios", total=len(scenarios) + 1) as advance:
+        base = run_scenario(cfg, None, data, cache=cache)
+        advance()
+        frames = [_tidy(base, "base")]
+        names = ["base"]
+        for i, s in enumerate(scenarios):
+            sc = load_scenario(s, default_name=f"scenario{i + 1}")
+            if sc["name"] in names:
+                raise ConfigError(f"duplicate scenario name {sc['name']!r}")
+            names.append(sc["name"])
+            frames.append(_tidy(run_scenario(cfg, sc, data, cache=cache), sc["name"]))
+            advance()
     out = pd.concat(frames, ignore_index=True)
     b = frames[0].set_index("uCode")
     out["base_rank"] = out["uCode"].map(b["rank"]).astype("Int64")

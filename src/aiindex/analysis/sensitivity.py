@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from ..errors import ConfigError, DataError
 from ..stats import most_frequent_count
 from .uncertainty import DEFAULT_CHUNK, Engine, Factor
@@ -401,13 +402,15 @@ def sensitivity(config: Any, *, n: int | None = None, seed: int | None = None,
             src = R if measure == "rank" else res["scores"]
             if upos:
                 out[1:, a:b] = src[:, upos].T
+            advance(b - a)
         if not np.isfinite(out).all():
             raise DataError("sensitivity: an output is missing in some evaluation (a unit "
                             "without a score); Sobol' indices need finite outputs")
         return out
 
-    res = sobol(func, dists, names, outputs, n=int(n), seed=seed, confidence_level=cl,
-                n_resamples=nr, estimator=est, min_varying=float(mv))
+    with _progress.step("Sobol' evaluations", total=int(n) * (len(names) + 2)) as advance:
+        res = sobol(func, dists, names, outputs, n=int(n), seed=seed, confidence_level=cl,
+                    n_resamples=nr, estimator=est, min_varying=float(mv))
     res.info.update({"grouped": grouped, "n_sets": n_sets, "measure": measure})
     return res
 

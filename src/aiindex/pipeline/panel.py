@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from .. import _progress
 from .._io import OutputDir
 from ..config import Config, resolve_config
 from ..data.gii import is_gii_mendeley, read_gii_panel
@@ -207,13 +208,20 @@ def run_panel(
         raise ConfigError(f"pool must be 'all' or 'selected', got {pool!r}")
     pooled_years = ((list(ds.years) if pool == "all" else list(ys)) if bounds == "pooled"
                     else [])
-    preps = {y: prepare(cfg, fw, ds, year=y, check=y in ys)  # pool-only years are not scored
-             for y in sorted(set(ys) | set(pooled_years))}
-    reference = None
-    if bounds == "pooled":
-        reference = pd.concat({y: preps[y].stages["treated"] for y in pooled_years},
-                              names=["Time", "uCode"]).swaplevel(0, 1)
-    results = {y: finish(preps[y], reference=reference) for y in ys}
+    prep_years = sorted(set(ys) | set(pooled_years))
+    with _progress.step("years", total=len(prep_years) + len(ys)) as advance:
+        preps = {}
+        for y in prep_years:
+            preps[y] = prepare(cfg, fw, ds, year=y, check=y in ys)  # pool-only: not scored
+            advance()
+        reference = None
+        if bounds == "pooled":
+            reference = pd.concat({y: preps[y].stages["treated"] for y in pooled_years},
+                                  names=["Time", "uCode"]).swaplevel(0, 1)
+        results = {}
+        for y in ys:
+            results[y] = finish(preps[y], reference=reference)
+            advance()
     tidy = pd.concat([r.tidy().assign(year=y) for y, r in results.items()], ignore_index=True)
     tidy["year"] = tidy["year"].astype(int)
     return PanelResult(results, tidy, str(bounds), list(ys), fw, cfg, reference, pooled_years)
