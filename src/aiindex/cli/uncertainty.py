@@ -100,9 +100,10 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-#: decimals of the printed rank statistics (ranks and interval widths are whole numbers)
-_DECIMALS = {"nominal_score": 1, "mean_rank": 1, "median_rank": 1, "mean_score": 1,
-             "interval_width": 0}
+#: decimals of the printed rank statistics; a rank column whose values are all whole numbers
+#: prints as integers (percentiles interpolate between replications, so they may not be)
+_DECIMALS = {"nominal_score": 1, "mean_rank": 1, "median_rank": 1, "p5_rank": 1, "p95_rank": 1,
+             "interval_width": 1, "mean_score": 1}
 
 
 def _print_summary(res: Any, top: int) -> None:
