@@ -451,7 +451,14 @@ class IdentifiabilityReport:
         return "".join(parts)
 
     def __repr__(self) -> str:
-        return f"IdentifiabilityReport({self.verdict!r})"
+        """The verdict and the range of every weight over the feasible set."""
+        with pd.option_context("display.width", 120, "display.max_columns", None):
+            w = self.weights.to_string(float_format=lambda v: f"{v:.4f}")
+        return f"IdentifiabilityReport({self.verdict!r})\nweights over the feasible set:\n{w}"
+
+    def _repr_html_(self) -> str:
+        """:meth:`html_section` in a notebook (every text escaped)."""
+        return self.html_section()
 
 
 def identifiability(calibration: CalibrationResult | pd.Series | Any,
