@@ -351,6 +351,19 @@ def resolve_config(
 ) -> Config:
     """Load (if needed), deep-merge ``overrides`` and validate a config.
 
+    Parameters
+    ----------
+    config
+        A YAML file, the name of a bundled config, a mapping or a :class:`Config`.
+    overrides
+        Nested mapping deep-merged into the config before validation (mappings merge, other
+        values replace, ``None`` deletes a key).
+
+    Returns
+    -------
+    Config
+        The validated config.
+
     Raises
     ------
     ValidationError
@@ -575,7 +588,18 @@ def _drop_replaced_params(raw: Mapping[str, Any], overrides: Mapping[str, Any]) 
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a config file."""
+    """Read and validate a config file.
+
+    Parameters
+    ----------
+    path
+        A config YAML file (or the name of a bundled config, e.g. ``"asem"``).
+
+    Returns
+    -------
+    Config
+        The validated config, paths resolved against its folder.
+    """
     return resolve_config(path)
 
 

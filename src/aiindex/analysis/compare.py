@@ -375,6 +375,12 @@ def compare(*sources: Any, names: Sequence[str] | None = None, base: int | str =
     data, overrides
         Passed to every config and scenario run.
 
+    Returns
+    -------
+    Comparison
+        Scores and ranks of every source (tidy), differences from the base, rank correlations
+        and the biggest movers; ``to_csv`` writes them.
+
     Raises
     ------
     ConfigError

@@ -214,6 +214,16 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
            data: Any = None) -> pd.DataFrame:
     """Run each scenario and compare it with the base.
 
+    Parameters
+    ----------
+    config
+        The base config (path, bundled name, mapping or :class:`~aiindex.config.Config`).
+    scenarios
+        Scenario overlays: YAML files or mappings (``weights``, ``drop``, ``add``, stage
+        sections; see :func:`load_scenario`).
+    data
+        Data replacing the config's.
+
     Returns
     -------
     DataFrame
@@ -249,6 +259,15 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
 
 def leave_one_out(config: Any, level: int, data: Any = None) -> pd.DataFrame:
     """Drop each component of ``level`` in turn and compare the root ranks with the base.
+
+    Parameters
+    ----------
+    config
+        The base config.
+    level
+        Level whose components are dropped one at a time (below the root).
+    data
+        Data replacing the config's.
 
     Returns
     -------
@@ -287,6 +306,13 @@ def decompose(result: Any, node: str | None = None) -> pd.DataFrame:
     log-score: ``e_m(u) × log x_m(u)``, summing to ``log(score)``. Any other aggregator (or a
     mix) has no additive decomposition: :class:`MethodError`. A unit whose score is missing at
     an intermediate node below ``min_share`` has no decomposition either (its row is ``NaN``).
+
+    Parameters
+    ----------
+    result
+        A :class:`~aiindex.pipeline.Result`.
+    node
+        Aggregate whose score is decomposed (default: the root).
 
     Returns
     -------

@@ -102,6 +102,15 @@ def trends(panel: PanelResult, node: str | None = None) -> pd.DataFrame:
 def gaps(panel: PanelResult, a: str, b: str, node: str | None = None) -> pd.DataFrame:
     """Score gap between units ``a`` and ``b`` in every year.
 
+    Parameters
+    ----------
+    panel
+        A :class:`~aiindex.pipeline.PanelResult`.
+    a, b
+        Unit codes.
+    node
+        Node whose scores are compared (default: the index).
+
     Returns
     -------
     DataFrame
