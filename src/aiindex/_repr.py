@@ -22,7 +22,9 @@ __all__ = ["html_table", "text_table", "html_card", "fmt_value", "HEAD", "TAIL"]
 #: rows shown at the top and at the bottom of a long table
 HEAD = 10
 TAIL = 5
-_INT_WORDS = ("rank", "tier", "n_", "count", "year", "of")
+#: words of a column name (split at "_") that mark ranks, tiers, counts, years and rank widths
+_INT_WORDS = frozenset({"rank", "ranks", "ranked", "tier", "n", "count", "year", "years", "of",
+                        "width"})
 
 
 def _whole_column(name: Any, s: pd.Series) -> bool:
@@ -31,7 +33,7 @@ def _whole_column(name: Any, s: pd.Series) -> bool:
 
     if pt.is_integer_dtype(s.dtype):
         return True
-    if not pt.is_float_dtype(s.dtype) or not any(w in str(name).lower() for w in _INT_WORDS):
+    if not pt.is_float_dtype(s.dtype) or not _INT_WORDS & set(str(name).lower().split("_")):
         return False
     v = s.astype("float64").to_numpy(na_value=np.nan)
     v = v[np.isfinite(v)]

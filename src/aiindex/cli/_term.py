@@ -35,7 +35,9 @@ MISSING = "—"
 MIN_TEXT_WIDTH = 12
 #: columns between two table columns (padding of rich's table without a box)
 GAP = 2
-_INT_WORDS = ("rank", "tier", "n_", "count", "year", "_n", "of")
+#: words of a column name (split at "_") that mark ranks, tiers, counts, years and rank widths
+_INT_WORDS = frozenset({"rank", "ranks", "ranked", "tier", "n", "count", "year", "years", "of",
+                        "width"})
 
 
 def _stream(stream: TextIO | None) -> TextIO:
@@ -111,8 +113,7 @@ def _is_int_column(name: str, values: Any) -> bool:
     """Float columns holding whole numbers that are ranks, tiers or counts print as integers."""
     import numpy as np
 
-    label = str(name).lower()
-    if not any(w in label for w in _INT_WORDS):
+    if not _INT_WORDS & set(str(name).lower().split("_")):
         return False
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]

@@ -103,7 +103,7 @@ def main(args: argparse.Namespace) -> int:
 #: decimals of the printed rank statistics; a rank column whose values are all whole numbers
 #: prints as integers (percentiles interpolate between replications, so they may not be)
 _DECIMALS = {"nominal_score": 1, "mean_rank": 1, "median_rank": 1, "p5_rank": 1, "p95_rank": 1,
-             "interval_width": 1, "mean_score": 1}
+             "interval_width": 1, "mean_score": 1}  # (interval_width: a width in ranks)
 
 
 def _print_summary(res: Any, top: int) -> None:
