@@ -45,12 +45,12 @@ def test_trends_hand_computed() -> None:
                  "D": [np.nan, 40.0, np.nan]}, [2020, 2021, 2022])
     t = trends(pr)
     assert t.loc["A", "change"] == pytest.approx(22.0)
-    assert t.loc["A", "cagr"] == pytest.approx(0.2)  # (72/50) ** (1/2) - 1 = 1.2 - 1
+    assert t.loc["A", "cagr_pct"] == pytest.approx(20.0)  # 100 ((72/50) ** (1/2) - 1)
     assert t.loc["A", "slope"] == pytest.approx(11.0)  # OLS through (0,50),(1,60),(2,72)
     assert t.loc["B", "slope"] == pytest.approx(-10.0)
     assert (t.loc["A", "rank_first"], t.loc["A", "rank_last"]) == (2, 1)
     assert t.loc["A", "rank_change"] == 1 and t.loc["B", "rank_change"] == -1
-    assert np.isnan(t.loc["C", "cagr"]) and "first score <= 0" in t.loc["C", "note"]
+    assert np.isnan(t.loc["C", "cagr_pct"]) and "first score <= 0" in t.loc["C", "note"]
     assert t.loc["D", "n_years"] == 1 and np.isnan(t.loc["D", "slope"])
     assert t.loc["D", "first_year"] == t.loc["D", "last_year"] == 2021
     assert "one year only" in t.loc["D", "note"]
@@ -61,9 +61,9 @@ def test_trends_hand_computed() -> None:
 def test_trend_of_constant_series_is_zero(c: float, k: int, neg: float) -> None:
     years = list(range(2000, 2000 + k))
     t = trends(_panel({"A": [c] * k, "B": [neg] * k}, years))
-    assert t.loc["A", "change"] == 0.0 and t.loc["A", "cagr"] == 0.0 and t.loc["A", "slope"] == 0.0
+    assert t.loc["A", "change"] == 0.0 and t.loc["A", "cagr_pct"] == 0.0 and t.loc["A", "slope"] == 0.0
     assert t.loc["B", "change"] == 0.0 and t.loc["B", "slope"] == 0.0
-    assert np.isnan(t.loc["B", "cagr"])  # non-positive scores: no CAGR, with a note
+    assert np.isnan(t.loc["B", "cagr_pct"])  # non-positive scores: no CAGR, with a note
     assert t.loc["A", "rank_change"] == 0
 
 

@@ -267,12 +267,25 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
     return out
 
 
+def _named(config: str | Path) -> Path:
+    """``config`` as a path; a bare name that is no file (``"asem"``) is the config bundled as
+    ``aiindex/configs/<name>.yaml``, as on the command line (``aiindex run asem``)."""
+    path = Path(config)
+    if isinstance(config, str) and path.name == config and not path.suffix and not path.exists():
+        from importlib.resources import files
+
+        bundled = Path(str(files("aiindex").joinpath("configs", f"{config}.yaml")))
+        if bundled.is_file():
+            return bundled
+    return path
+
+
 def _raw(config: str | Path | Mapping[str, Any]) -> tuple[dict[str, Any], Path, str | None]:
     if isinstance(config, Mapping):
         raw = copy.deepcopy(dict(config))
         base = Path(raw.pop("base_dir", "."))
         return raw, base, raw.pop("source_file", None)
-    path = Path(config)
+    path = _named(config)
     if path.is_dir():
         raise ConfigError(f"config path {path} is a folder, expected a YAML file")
     raw = load_yaml(path)
@@ -337,6 +350,19 @@ def resolve_config(
     overrides: Mapping[str, Any] | None = None,
 ) -> Config:
     """Load (if needed), deep-merge ``overrides`` and validate a config.
+
+    Parameters
+    ----------
+    config
+        A YAML file, the name of a bundled config, a mapping or a :class:`Config`.
+    overrides
+        Nested mapping deep-merged into the config before validation (mappings merge, other
+        values replace, ``None`` deletes a key).
+
+    Returns
+    -------
+    Config
+        The validated config.
 
     Raises
     ------
@@ -562,7 +588,18 @@ def _drop_replaced_params(raw: Mapping[str, Any], overrides: Mapping[str, Any]) 
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a config file."""
+    """Read and validate a config file.
+
+    Parameters
+    ----------
+    path
+        A config YAML file (or the name of a bundled config, e.g. ``"asem"``).
+
+    Returns
+    -------
+    Config
+        The validated config, paths resolved against its folder.
+    """
     return resolve_config(path)
 
 

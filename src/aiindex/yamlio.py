@@ -102,6 +102,11 @@ def load_yaml(source: str | Path | io.IOBase) -> Any:
     source
         A path, or an open text stream, or a YAML string containing a newline.
 
+    Returns
+    -------
+    Any
+        The document as plain Python data (dicts, lists, scalars).
+
     Raises
     ------
     ConfigError
@@ -170,7 +175,20 @@ def _check_expansion(obj: Any, where: str, limit: int | None = None) -> int:
 
 
 def dump_yaml(obj: Any, path: str | Path | None = None) -> str:
-    """Dump ``obj`` (plain dicts/lists/scalars) as YAML; write to ``path`` (atomically) if given."""
+    """Dump ``obj`` (plain dicts/lists/scalars) as YAML; write to ``path`` (atomically) if given.
+
+    Parameters
+    ----------
+    obj
+        Plain data: dicts, lists and scalars.
+    path
+        File to write (atomically); ``None`` only returns the text.
+
+    Returns
+    -------
+    str
+        The YAML text.
+    """
     y = _yaml()
     buf = io.StringIO()
     y.dump(_plain(obj), buf)

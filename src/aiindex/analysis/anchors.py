@@ -534,10 +534,15 @@ class AnchorResult:
                 + f"<h3>Sources</h3><ul>{src}</ul>")
 
     def __repr__(self) -> str:
+        """A count line and :meth:`summary` (passes by edition, the failures)."""
         c = self.counts().loc["all"]
         return (f"AnchorResult({self.name!r}: {int(c['pass'])} of {int(c['scored'])} scored "
                 f"facts pass, {int(c['not comparable'])} not comparable, "
-                f"{int(c['no data'])} no data)")
+                f"{int(c['no data'])} no data)\n{self.summary()}")
+
+    def _repr_html_(self) -> str:
+        """:meth:`to_html` in a notebook (every text escaped)."""
+        return self.to_html()
 
 
 def _html_table(df: pd.DataFrame, tid: str) -> str:

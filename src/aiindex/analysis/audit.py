@@ -405,6 +405,18 @@ def cronbach_alpha(X: pd.DataFrame | np.ndarray,
     covariance matrix (as R's ``cov(use = "pairwise.complete.obs")``). Both are equal when ``X``
     has no missing values.
 
+    Parameters
+    ----------
+    X
+        Units × items (columns).
+    use
+        ``"complete"`` (complete cases) or ``"pairwise"`` (COINr).
+
+    Returns
+    -------
+    float
+        Cronbach's alpha.
+
     Raises
     ------
     DataError
@@ -806,6 +818,12 @@ def audit(config_or_result: Any, *, method: Method = "pearson", threshold: float
     neg_tol
         Negative correlations are flagged when ``r < -neg_tol`` (see
         :func:`framework_correlations`).
+
+    Returns
+    -------
+    AuditReport
+        Correlation tables, flagged pairs, Cronbach's alpha and PCA by group, unit summaries;
+        ``summary()`` and ``to_csv``.
     """
     res = config_or_result if isinstance(config_or_result, Result) else run(config_or_result,
                                                                             data=data)

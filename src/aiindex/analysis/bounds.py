@@ -108,11 +108,25 @@ class RankBounds:
                                       "relation": rel}))
         return pd.concat(rows, ignore_index=True)
 
-    def __repr__(self) -> str:
+    def _summary_line(self) -> str:
         t = self.table
-        return (f"RankBounds({len(t)} units, {len(self.weight_set.codes)} weights, "
+        return (f"{len(t)} units, {len(self.weight_set.codes)} weights, "
                 f"{self.info.get('set', '')}; widest range "
-                f"{int((t['worst_rank'] - t['best_rank']).max())} ranks)")
+                f"{int((t['worst_rank'] - t['best_rank']).max())} ranks")
+
+    def __repr__(self) -> str:
+        """A summary line and the best and worst rank of the first and last units."""
+        from .._repr import text_table
+
+        return (f"RankBounds({self._summary_line()})\n"
+                + text_table(self.summary(), decimals=3, what="units (.table has them all)"))
+
+    def _repr_html_(self) -> str:
+        """The bounds in a notebook (every unit reachable; text escaped)."""
+        from .._repr import html_card, html_table
+
+        return html_card(f"Exact rank bounds: {self._summary_line()}",
+                         body=html_table(self.summary(), decimals=3, what="units"))
 
 
 def _weight_set(d: LinearDesign, *, relative: float | None, simplex: bool,

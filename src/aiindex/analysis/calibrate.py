@@ -68,6 +68,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from .._io import write_text_atomic
 from ..config import Config, resolve_config
 from ..errors import ConfigError, DataError, MethodError
@@ -266,10 +267,25 @@ class CalibrationResult:
         lines.append(self.statement)
         return "\n".join(lines)
 
+    def _summary_line(self) -> str:
+        return (f"{self.mode}, {self.aggregator} mean, scale {self.scale}: "
+                f"{len(self.weights)} weights, {len(self.published)} units, max abs error "
+                f"{self.max_abs_error:.4g}, RMSE {self.rmse:.4g}, R² {self.r2:.6f}")
+
     def __repr__(self) -> str:
-        return (f"CalibrationResult({self.mode}, {self.aggregator}/{self.scale}, "
-                f"{len(self.weights)} weights, max_abs_error={self.max_abs_error:.4g}, "
-                f"rmse={self.rmse:.4g}, r2={self.r2:.6f})")
+        """The fit, the weights and the statement."""
+        w = "\n".join(f"  {c}: {v:.4f}" for c, v in self.weights.items())
+        return f"CalibrationResult({self._summary_line()})\nweights:\n{w}\n{self.statement}"
+
+    def _repr_html_(self) -> str:
+        """The weights and every aggregator and scale in a notebook (text escaped)."""
+        from .._repr import html_card, html_table
+
+        w = pd.DataFrame({"weight": self.weights}).rename_axis("code")
+        return html_card(f"Calibration: {self._summary_line()}", [self.statement],
+                         html_table(w, decimals=4, what="weights")
+                         + html_table(self.scales_table().set_index(["aggregator", "scale"]),
+                                      decimals=4, what="fits"))
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -815,8 +831,8 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
     if problem.keep_rank:
         aggs = aggs[:1]
     rows, fits = [], {}
-    for agg in aggs:
-        for sc in scales:
+    with _progress.step("calibration fits", total=len(aggs) * len(scales)) as advance:
+        for agg, sc in ((a, s) for a in aggs for s in scales):
             try:
                 w, feas, mx = _fit_one(problem, agg, sc)
             except (np.linalg.LinAlgError, ValueError, MethodError) as exc:
@@ -824,6 +840,8 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
                     raise MethodError(f"calibrate: the {agg} mean with scale {sc} could not "
                                       f"be fitted ({exc})") from None
                 continue  # an alternative that cannot be fitted is not offered
+            finally:
+                advance()
             f, par = P.predict(w, agg, sc)
             m_abs, rmse, r2 = fit_statistics(P.y, f)
             bound = problem.rounding_bound(w, par, agg, sc)

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from ..config import Config, resolve_config
 from ..errors import ConfigError, DataError
 from ..pipeline import Result, run
@@ -187,8 +188,13 @@ def _load_all(sources: Sequence[Any], names: Sequence[str] | None, config: Any, 
         seen[lab] = seen.get(lab, 0) + 1
         if seen[lab] > 1:
             labels[i] = f"{lab}#{seen[lab]}"
-    return [load_source(src, name=lab, config=config, data=data, overrides=overrides)
-            for src, lab in zip(sources, labels, strict=True)]
+    out = []
+    with _progress.step("sources", total=len(sources)) as advance:
+        for src, lab in zip(sources, labels, strict=True):
+            out.append(load_source(src, name=lab, config=config, data=data,
+                                   overrides=overrides))
+            advance()
+    return out
 
 
 # ----------------------------------------------------------------------------- comparing
@@ -368,6 +374,12 @@ def compare(*sources: Any, names: Sequence[str] | None = None, base: int | str =
         default).
     data, overrides
         Passed to every config and scenario run.
+
+    Returns
+    -------
+    Comparison
+        Scores and ranks of every source (tidy), differences from the base, rank correlations
+        and the biggest movers; ``to_csv`` writes them.
 
     Raises
     ------

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from .._io import OutputDir
 from ..errors import MethodError
 from ..weights.polytope import Polytope, charnes_cooper, rank_ranges, ratio_extremes
@@ -450,7 +451,14 @@ class IdentifiabilityReport:
         return "".join(parts)
 
     def __repr__(self) -> str:
-        return f"IdentifiabilityReport({self.verdict!r})"
+        """The verdict and the range of every weight over the feasible set."""
+        with pd.option_context("display.width", 120, "display.max_columns", None):
+            w = self.weights.to_string(float_format=lambda v: f"{v:.4f}")
+        return f"IdentifiabilityReport({self.verdict!r})\nweights over the feasible set:\n{w}"
+
+    def _repr_html_(self) -> str:
+        """:meth:`html_section` in a notebook (every text escaped)."""
+        return self.html_section()
 
 
 def identifiability(calibration: CalibrationResult | pd.Series | Any,
@@ -504,15 +512,21 @@ def identifiability(calibration: CalibrationResult | pd.Series | Any,
     poly, rows, tol_used, note = _settle_set(m, res, np.asarray(base_tol, dtype=float))
     note = "; ".join(x for x in (m.note, note) if x)
     rng = np.random.default_rng(seed)
-    weights = _weight_table(res, problem, m, poly, delta)
-    units = _unit_table(res, problem, m, poly, ranks)
-    sw = _swap_test(m, rows, tol_used, n_perm, rng)
+    with _progress.step("identifiability checks", total=5) as advance:
+        weights = _weight_table(res, problem, m, poly, delta)
+        advance()
+        units = _unit_table(res, problem, m, poly, ranks)
+        advance()
+        sw = _swap_test(m, rows, tol_used, n_perm, rng)
+        advance()
+        loo = _leave_one_out(m, rows, tol_used, problem.units)
+        advance()
+        permuted = _permuted_fit(m, rows, tol_used, n_fit_perm, rng)
+        advance()
     names = problem.targets.index[rows].to_numpy()
     swaps = pd.DataFrame({"assignment": ["; ".join(f"{names[j]}→{names[i]}" for i, j in
                                                    enumerate(p) if i != j) for p in sw["perms"]],
                           "feasible": sw["ok"]})
-    loo = _leave_one_out(m, rows, tol_used, problem.units)
-    permuted = _permuted_fit(m, rows, tol_used, n_fit_perm, rng)
     n_free, rank = problem.n_free, _rank_of_system(res)
     verdict = _verdict(weights["half_width"].to_numpy(), delta, len(rows), n_free, rank)
     info = {"n_targets": int(len(rows)), "n_free": int(n_free), "rank": int(rank),

@@ -72,6 +72,12 @@ def importance(result_or_scores: Result | pd.DataFrame, fw: Framework | None = N
         The framework (taken from the result when omitted).
     index
         Node whose scores are the index (default: the root).
+
+    Returns
+    -------
+    DataFrame
+        One row per component: ``weight, weight_share, correlation, r2, first_order,
+        importance_share, difference, flag``.
     """
     if isinstance(result_or_scores, pd.DataFrame):
         if fw is None:

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from ..config import STAGES, WEIGHTS_KEYS, resolve_config, weights_hint
 from ..errors import ConfigError, MethodError, ValidationError
 from ..framework import Framework, Node
@@ -213,6 +214,16 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
            data: Any = None) -> pd.DataFrame:
     """Run each scenario and compare it with the base.
 
+    Parameters
+    ----------
+    config
+        The base config (path, bundled name, mapping or :class:`~aiindex.config.Config`).
+    scenarios
+        Scenario overlays: YAML files or mappings (``weights``, ``drop``, ``add``, stage
+        sections; see :func:`load_scenario`).
+    data
+        Data replacing the config's.
+
     Returns
     -------
     DataFrame
@@ -222,15 +233,18 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
     """
     cfg = resolve_config(config)
     cache = StageCache(data)
-    base = run_scenario(cfg, None, data, cache=cache)
-    frames = [_tidy(base, "base")]
-    names = ["base"]
-    for i, s in enumerate(scenarios):
-        sc = load_scenario(s, default_name=f"scenario{i + 1}")
-        if sc["name"] in names:
-            raise ConfigError(f"duplicate scenario name {sc['name']!r}")
-        names.append(sc["name"])
-        frames.append(_tidy(run_scenario(cfg, sc, data, cache=cache), sc["name"]))
+    with _progress.step("scenarios", total=len(scenarios) + 1) as advance:
+        base = run_scenario(cfg, None, data, cache=cache)
+        advance()
+        frames = [_tidy(base, "base")]
+        names = ["base"]
+        for i, s in enumerate(scenarios):
+            sc = load_scenario(s, default_name=f"scenario{i + 1}")
+            if sc["name"] in names:
+                raise ConfigError(f"duplicate scenario name {sc['name']!r}")
+            names.append(sc["name"])
+            frames.append(_tidy(run_scenario(cfg, sc, data, cache=cache), sc["name"]))
+            advance()
     out = pd.concat(frames, ignore_index=True)
     b = frames[0].set_index("uCode")
     out["base_rank"] = out["uCode"].map(b["rank"]).astype("Int64")
@@ -245,6 +259,15 @@ def whatif(config: Any, scenarios: Sequence[str | Path | Mapping[str, Any]],
 
 def leave_one_out(config: Any, level: int, data: Any = None) -> pd.DataFrame:
     """Drop each component of ``level`` in turn and compare the root ranks with the base.
+
+    Parameters
+    ----------
+    config
+        The base config.
+    level
+        Level whose components are dropped one at a time (below the root).
+    data
+        Data replacing the config's.
 
     Returns
     -------
@@ -283,6 +306,13 @@ def decompose(result: Any, node: str | None = None) -> pd.DataFrame:
     log-score: ``e_m(u) × log x_m(u)``, summing to ``log(score)``. Any other aggregator (or a
     mix) has no additive decomposition: :class:`MethodError`. A unit whose score is missing at
     an intermediate node below ``min_share`` has no decomposition either (its row is ``NaN``).
+
+    Parameters
+    ----------
+    result
+        A :class:`~aiindex.pipeline.Result`.
+    node
+        Aggregate whose score is decomposed (default: the root).
 
     Returns
     -------

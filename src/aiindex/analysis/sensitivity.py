@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from ..errors import ConfigError, DataError
 from ..stats import most_frequent_count
 from .uncertainty import DEFAULT_CHUNK, Engine, Factor
@@ -327,6 +328,24 @@ def sensitivity(config: Any, *, n: int | None = None, seed: int | None = None,
     Keyword arguments override the config's ``sensitivity`` section; ``estimator``
     (``saltelli2010``, ``jansen``, ``coinr``) and ``min_varying`` are passed to :func:`sobol`.
 
+    Parameters
+    ----------
+    config
+        Config with an ``uncertainty`` section (its factors) and optionally a ``sensitivity``
+        section (the defaults of the options below).
+    n, seed
+        Base sample size, a power of 2 (``n (d + 2)`` evaluations); seed of the sampling and
+        of the bootstrap.
+    units, measure
+        Units whose rank (``measure="rank"``) or score is an output.
+    n_sets, grouped
+        Pre-drawn weight vectors per grouped weight factor; one Sobol' factor per weight factor
+        (``False``: one per node of a ``weight_noise`` factor).
+    confidence_level, n_resamples, estimator, min_varying
+        Bootstrap intervals and the estimator, passed to :func:`sobol`.
+    data, factors, engine
+        Data replacing the config's, factors replacing its own, a compiled engine to reuse.
+
     Returns
     -------
     SensitivityResult
@@ -357,25 +376,10 @@ def sensitivity(config: Any, *, n: int | None = None, seed: int | None = None,
     nr = int(n_resamples if n_resamples is not None else sec.get("n_resamples", 999))
     est = estimator if estimator is not None else sec.get("estimator", "saltelli2010")
     mv = min_varying if min_varying is not None else sec.get("min_varying", 0.01)
-    _check_estimator_options(est, mv)
-    if measure not in ("rank", "score"):
-        raise ConfigError(f"sensitivity: measure must be 'rank' or 'score', got {measure!r}")
-    bad = [u for u in units if u not in eng.units]
-    if bad:
-        raise ConfigError(f"sensitivity: unknown unit(s) {bad}")
-    if n_sets <= 0:
-        raise ConfigError(f"sensitivity: n_sets must be > 0, got {n_sets}")
+    _check_options(eng, est, mv, measure, units, n_sets)
     pre = eng.sample(n_sets, seed=None, rng=np.random.default_rng(
         np.random.SeedSequence(seed).spawn(1)[0] if seed is not None else None))
-    names: list[str] = []
-    dists: list[Any] = []
-    decoders: list[Callable[[np.ndarray], dict[str, np.ndarray]]] = []
-    for f in eng.factors:
-        names_f, dists_f, dec = _factor_inputs(f, pre, n_sets, grouped, stats)
-        names += names_f
-        dists += dists_f
-        decoders.append(dec)
-    sizes = [len(_factor_inputs(f, pre, n_sets, grouped, stats)[0]) for f in eng.factors]
+    names, dists, decoders, sizes = _all_inputs(eng, pre, n_sets, grouped, stats)
     nominal = eng.nominal.ranks[eng.root].reindex(eng.units).to_numpy(dtype=np.float64,
                                                                         na_value=np.nan)
     upos = [eng.units.get_loc(u) for u in units]
@@ -401,15 +405,47 @@ def sensitivity(config: Any, *, n: int | None = None, seed: int | None = None,
             src = R if measure == "rank" else res["scores"]
             if upos:
                 out[1:, a:b] = src[:, upos].T
+            advance(b - a)
         if not np.isfinite(out).all():
             raise DataError("sensitivity: an output is missing in some evaluation (a unit "
                             "without a score); Sobol' indices need finite outputs")
         return out
 
-    res = sobol(func, dists, names, outputs, n=int(n), seed=seed, confidence_level=cl,
-                n_resamples=nr, estimator=est, min_varying=float(mv))
+    with _progress.step("Sobol' evaluations", total=int(n) * (len(names) + 2)) as advance:
+        res = sobol(func, dists, names, outputs, n=int(n), seed=seed, confidence_level=cl,
+                    n_resamples=nr, estimator=est, min_varying=float(mv))
     res.info.update({"grouped": grouped, "n_sets": n_sets, "measure": measure})
     return res
+
+
+def _check_options(eng: Engine, estimator: Any, min_varying: Any, measure: Any,
+                   units: Sequence[str], n_sets: int) -> None:
+    """The options of :func:`sensitivity`, checked before any evaluation."""
+    _check_estimator_options(estimator, min_varying)
+    if measure not in ("rank", "score"):
+        raise ConfigError(f"sensitivity: measure must be 'rank' or 'score', got {measure!r}")
+    bad = [u for u in units if u not in eng.units]
+    if bad:
+        raise ConfigError(f"sensitivity: unknown unit(s) {bad}")
+    if n_sets <= 0:
+        raise ConfigError(f"sensitivity: n_sets must be > 0, got {n_sets}")
+
+
+def _all_inputs(eng: Engine, pre: pd.DataFrame, n_sets: int, grouped: bool, stats: Any
+                ) -> tuple[list[str], list[Any], list[Callable[..., dict[str, np.ndarray]]],
+                           list[int]]:
+    """Sobol' inputs of every factor: names, distributions, decoders and inputs per factor."""
+    names: list[str] = []
+    dists: list[Any] = []
+    decoders: list[Callable[[np.ndarray], dict[str, np.ndarray]]] = []
+    sizes: list[int] = []
+    for f in eng.factors:
+        names_f, dists_f, dec = _factor_inputs(f, pre, n_sets, grouped, stats)
+        names += names_f
+        dists += dists_f
+        decoders.append(dec)
+        sizes.append(len(names_f))
+    return names, dists, decoders, sizes
 
 
 def _factor_inputs(f: Factor, pre: pd.DataFrame, n_sets: int, grouped: bool,

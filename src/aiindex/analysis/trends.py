@@ -37,16 +37,19 @@ def trends(panel: PanelResult, node: str | None = None) -> pd.DataFrame:
     -------
     DataFrame (index ``uCode``)
         ``first_year, last_year, n_years, score_first, score_last, change`` (last − first),
-        ``cagr``, ``slope`` (OLS slope of score on year over the scored years, points/year),
+        ``cagr_pct`` (compound annual growth rate in **percent per year**: 2.0 means +2 % a
+        year), ``slope`` (OLS slope of score on year over the scored years, points/year),
         ``rank_first, rank_last, rank_change`` (``rank_first − rank_last``: positive = moved up),
         ``note``.
 
     Notes
     -----
-    ``cagr = (score_last / score_first) ** (1 / (last_year − first_year)) − 1``. It is defined
-    only for ``score_first > 0``, ``score_last >= 0`` and two distinct years; otherwise (e.g.
-    z-scores, which are negative for half of the units, or a unit scored in one year only)
-    ``cagr`` is ``NaN`` and ``note`` says why. A score that falls to 0 gives ``cagr = −1``.
+    ``cagr_pct = 100 · ((score_last / score_first) ** (1 / (last_year − first_year)) − 1)``:
+    growth is in percent per year everywhere in aiindex (this table, ``aiindex trends``, its
+    ``trends.csv``, the report). It is defined only for ``score_first > 0``, ``score_last >= 0``
+    and two distinct years; otherwise (e.g. z-scores, which are negative for half of the units,
+    or a unit scored in one year only) ``cagr_pct`` is ``NaN`` and ``note`` says why. A score
+    that falls to 0 gives ``cagr_pct = −100``.
     Ranks are within each year, so with units entering or leaving the panel (GII) a rank change
     also reflects coverage.
     """
@@ -87,7 +90,7 @@ def trends(panel: PanelResult, node: str | None = None) -> pd.DataFrame:
         "first_year": pd.array(np.where(has, t0, np.nan), dtype="Float64").astype("Int64"),
         "last_year": pd.array(np.where(has, t1, np.nan), dtype="Float64").astype("Int64"),
         "n_years": n.astype(int), "score_first": y0, "score_last": y1, "change": y1 - y0,
-        "cagr": cagr, "slope": slope,
+        "cagr_pct": 100.0 * cagr, "slope": slope,
         "rank_first": pd.array(r0, dtype="Float64").astype("Int64"),
         "rank_last": pd.array(r1, dtype="Float64").astype("Int64"),
         "rank_change": pd.array(r0 - r1, dtype="Float64").astype("Int64"),
@@ -98,6 +101,15 @@ def trends(panel: PanelResult, node: str | None = None) -> pd.DataFrame:
 
 def gaps(panel: PanelResult, a: str, b: str, node: str | None = None) -> pd.DataFrame:
     """Score gap between units ``a`` and ``b`` in every year.
+
+    Parameters
+    ----------
+    panel
+        A :class:`~aiindex.pipeline.PanelResult`.
+    a, b
+        Unit codes.
+    node
+        Node whose scores are compared (default: the index).
 
     Returns
     -------

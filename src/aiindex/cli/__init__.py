@@ -62,6 +62,8 @@ def _base_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"aiindex {_version()}")
     ap.add_argument("--debug", action="store_true", dest="debug_global",
                     help="show the full traceback of an error (for bug reports)")
+    ap.add_argument("--quiet", action="store_true", dest="quiet_global",
+                    help="no progress bars")
     return ap
 
 
@@ -79,6 +81,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".")
         p.add_argument("--debug", action="store_true",
                        help="show the full traceback of an error (for bug reports)")
+        p.add_argument("--quiet", action="store_true",
+                       help="no progress bars (they are drawn on standard error, on a terminal "
+                            "only)")
         if name == command:
             m = importlib.import_module(f"{__name__}.{mod}")
             m.configure(p)
@@ -111,7 +116,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(args.debug or args.debug_global or os.environ.get("AIINDEX_DEBUG"))
     from ._errors import handle
 
-    return handle(lambda: args.func(args), debug=debug, command=command)
+    return handle(lambda: _with_bars(args), debug=debug, command=command)
+
+
+def _with_bars(args: argparse.Namespace) -> int:
+    """Run the command with progress bars on standard error when it is a terminal and
+    ``--quiet`` was not given (``args.progress`` tells the command whether they are drawn)."""
+    from ._bars import wanted
+
+    args.progress = wanted(bool(args.quiet or args.quiet_global))
+    if not args.progress:
+        return args.func(args)
+    from .. import _progress
+    from ._bars import BarReporter
+
+    rep = BarReporter()
+    try:
+        with _progress.use(rep):
+            return args.func(args)
+    finally:
+        rep.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

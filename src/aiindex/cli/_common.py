@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AIIndexError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from ..pipeline import Result
 
-__all__ = ["parse_set", "add_config_arguments", "run_from_args", "fmt_table",
-           "resolve_config_arg", "config_from_args", "command_line", "CONFIG_HELP",
-           "positive_int", "out_dir", "check_out"]
+__all__ = ["parse_set", "add_config_arguments", "run_from_args", "resolve_config_arg",
+           "config_from_args", "command_line", "CONFIG_HELP", "positive_int", "out_dir",
+           "check_out"]
 
 #: help of the CONFIG positional (optional in every command)
 CONFIG_HELP = ("config YAML file, or the name of a bundled config (default: the bundled "
@@ -135,14 +133,3 @@ def command_line() -> str:
     import sys
 
     return " ".join(["aiindex", *sys.argv[1:]])
-
-
-def fmt_table(df: pd.DataFrame, decimals: int = 2, max_rows: int | None = None) -> str:
-    """A DataFrame as plain text with ``decimals`` decimals (first ``max_rows`` rows)."""
-    import pandas as pd
-
-    d = df if max_rows is None else df.head(max_rows)
-    with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.width", 200, "display.float_format",
-                           lambda v: f"{v:.{decimals}f}"):
-        return d.to_string()

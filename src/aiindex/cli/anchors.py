@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, command_line, config_from_args, fmt_table
+from . import _term
+from ._common import add_config_arguments, check_out, command_line, config_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -24,17 +25,18 @@ def main(args: argparse.Namespace) -> int:
     """Print the scorecard and the tier rules; write CSVs with ``--out``."""
     from ..analysis.anchors import anchors
 
+    check_out(args.out, folder=True)
     res = anchors(config_from_args(args), published=args.published, levels=args.levels)
-    print(res.summary())
+    _term.echo(res.summary())
     t = res.table
     if not args.show_all:
         t = t[t["status"].isin(["pass", "fail"])]
     cols = ["id", "published", "ours", "tolerance", "status", "source"]
-    print()
-    print(fmt_table(t.set_index("id")[cols[1:]]))
-    print("\nTier sizes (tier 1 first) under the config's rule and the alternatives:")
-    print(fmt_table(res.tiers.set_index(["edition", "rule"])))
+    _term.echo()
+    _term.print_table(t.set_index("id")[cols[1:]])
+    _term.echo("\nTier sizes (tier 1 first) under the config's rule and the alternatives:")
+    _term.print_table(res.tiers.set_index(["edition", "rule"]))
     if args.out:
         paths = res.to_csv(args.out, command=command_line())
-        print(f"\nwrote {len(paths)} files to {args.out}")
+        _term.echo(f"\nwrote {len(paths)} files to {args.out}")
     return 0

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, command_line, fmt_table, run_from_args
+from . import _term
+from ._common import add_config_arguments, check_out, command_line, positive_int, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``aiindex bounds``."""
     add_config_arguments(p, out_help="folder for rank_bounds.csv, witnesses.csv, above.csv and "
                                      "acceptability.csv")
-    p.add_argument("--level", type=int, default=None,
+    p.add_argument("--level", type=int, default=None, metavar="L",
                    help="level whose weights vary, the others fixed (default: the children of "
                         "the root)")
     p.add_argument("--effective", action="store_true",
@@ -31,7 +32,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the SMAA draws (default 0)")
     p.add_argument("--units", nargs="+", default=None, metavar="CODE",
                    help="print only these units (and list the units above them)")
-    p.add_argument("--top", type=int, default=30, help="rows printed (default 30)")
+    p.add_argument("--top", type=positive_int, default=30, metavar="N",
+                   help="rows printed (N >= 1, default 30)")
 
 
 def _read_bounds(path: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -55,6 +57,7 @@ def main(args: argparse.Namespace) -> int:
     """Compute and print the bounds; write CSVs with ``--out``."""
     from ..analysis.bounds import rank_bounds
 
+    check_out(args.out, folder=True)
     lower = upper = None
     if args.bounds:
         lower, upper = _read_bounds(args.bounds)
@@ -63,20 +66,23 @@ def main(args: argparse.Namespace) -> int:
                      relative=args.relative, simplex=args.simplex, lower=lower, upper=upper,
                      smaa=args.smaa, seed=args.seed)
     lvl = "effective metric weights" if args.effective else f"level {rb.info['level']}"
-    print(f"{res.config.name}: exact rank bounds over {lvl} ({len(rb.weight_set.codes)} "
-          f"weights; {rb.info['set']}), {len(rb.table)} units, {rb.info['seconds']:.2f} s")
+    _term.echo(f"{res.config.name}: exact rank bounds over {lvl} ({len(rb.weight_set.codes)} "
+               f"weights; {rb.info['set']}), {len(rb.table)} units, {rb.info['seconds']:.2f} s")
     summ = rb.summary()
     if args.units:
         summ = summ.loc[[u for u in args.units if u in summ.index]]
-    print(fmt_table(summ.head(args.top), decimals=3))
+    _term.print_table(summ.head(args.top), decimals=3)
+    if len(summ) > args.top:
+        _term.echo(f"... {len(summ) - args.top} more units (--top N prints more; --out writes "
+                   "rank_bounds.csv)")
     if args.units:
         for u in args.units:
             if u in rb.table.index:
                 row = rb.table.loc[u]
-                print(f"\n{u}: ranks {row['best_rank']}-{row['worst_rank']}; necessarily above: "
-                      f"{row['necessarily_above'] or '-'}; possibly above: "
-                      f"{row['possibly_above'] or '-'}")
+                _term.echo(f"\n{u}: ranks {row['best_rank']}-{row['worst_rank']}; necessarily above: "
+                           f"{row['necessarily_above'] or '-'}; possibly above: "
+                           f"{row['possibly_above'] or '-'}")
     if args.out:
         paths = rb.to_csv(args.out, command=command_line())
-        print(f"\nwrote {len(paths)} files to {args.out}")
+        _term.echo(f"\nwrote {len(paths)} files to {args.out}")
     return 0

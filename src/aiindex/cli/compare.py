@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import command_line, fmt_table, parse_set
+from . import _term
+from ._common import check_out, command_line, parse_set, positive_int
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -28,8 +29,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="label (or 1-based position) of the base source (default: the first)")
     p.add_argument("--node", default=None, metavar="CODE",
                    help="node whose movers are printed (default: the root)")
-    p.add_argument("--top", type=int, default=10, metavar="N",
-                   help="movers printed per source (default 10)")
+    p.add_argument("--top", type=positive_int, default=10, metavar="N",
+                   help="movers printed per source (N >= 1, default 10)")
     p.add_argument("--data", default=None, metavar="FILE",
                    help="data file (CSV or Excel) replacing the data of configs and scenarios")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -51,25 +52,26 @@ def main(args: argparse.Namespace) -> int:
     from ..analysis.compare import compare
     from ._common import resolve_config_arg
 
+    check_out(args.out, folder=True)
     cfg = resolve_config_arg(args.config) if args.config is not None else None
     c = compare(*args.sources, names=args.names, base=_base(args.base), config=cfg,
                 data=args.data, overrides=parse_set(args.set) or None, top=args.top)
     node = args.node or c.root
     kinds = c.info["kinds"]
-    print(f"base: {c.base} ({kinds[c.base]}); compared: "
-          + ", ".join(f"{n} ({kinds[n]})" for n in c.names[1:])
-          + f"; {len(c.nodes)} node(s) in common")
-    print(c.summary())
+    _term.echo(f"base: {c.base} ({kinds[c.base]}); compared: "
+               + ", ".join(f"{n} ({kinds[n]})" for n in c.names[1:])
+               + f"; {len(c.nodes)} node(s) in common")
+    _term.echo(c.summary())
     movers = c.movers_at(node, top=args.top)
     for name in c.names[1:]:
         m = movers[movers["source"] == name]
-        print(f"\n{name}: units that moved most at {node} (rank_change > 0 = moved up)")
+        _term.echo(f"\n{name}: units that moved most at {node} (rank_change > 0 = moved up)")
         if m.empty:
-            print("  no unit changed rank")
+            _term.echo("  no unit changed rank")
             continue
         cols = ["uCode", "base_rank", "rank", "rank_change", "base_score", "score"]
-        print(fmt_table(m[cols].set_index("uCode"), decimals=2))
+        _term.print_table(m[cols].set_index("uCode"), decimals=2)
     if args.out:
         paths = c.to_csv(args.out, command=command_line())
-        print(f"\nwrote {len(paths)} files to {args.out}")
+        _term.echo(f"\nwrote {len(paths)} files to {args.out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import _term
 from ._common import add_config_arguments, check_out, run_from_args
 
 
@@ -20,5 +21,5 @@ def main(args: argparse.Namespace) -> int:
     check_out(args.out, folder=False)
     res = run_from_args(args)
     p = write_explorer(res, args.out)
-    print(f"wrote {p}")
+    _term.echo(f"wrote {p}")
     return 0

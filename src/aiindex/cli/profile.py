@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ._common import add_config_arguments, command_line, fmt_table, run_from_args
+from . import _term
+from ._common import add_config_arguments, check_out, command_line, run_from_args
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -62,6 +63,7 @@ def main(args: argparse.Namespace) -> int:
                           f"`aiindex profile {args.unit} UNIT`")
     if args.n < 1:
         raise ConfigError(f"--n must be >= 1, got {args.n}")
+    check_out(args.out, folder=True)
     res = run_from_args(args)
     unit = args.unit
     if unit not in res.scores.index:
@@ -71,20 +73,20 @@ def main(args: argparse.Namespace) -> int:
         raise DataError(f"unit {unit!r} is not in the result{hint}")
     name = res.names.get(unit) if res.names is not None else None
     title = f"{unit}" + (f" ({name})" if isinstance(name, str) and name else "")
-    print(f"{title} in {res.config.name}" + (f", year {res.year}" if res.year else ""))
+    _term.echo(f"{title} in {res.config.name}" + (f", year {res.year}" if res.year else ""))
     if res.tiers is not None and unit in res.tiers.index:
-        print(f"tier {res.tiers[unit]}")
+        _term.echo(f"tier {res.tiers[unit]}")
     lv = levels_table(res, unit)
-    print("\nscores and ranks at every level")
-    print(fmt_table(lv, decimals=2))
+    _term.echo("\nscores and ranks at every level")
+    _term.print_table(lv, decimals=2)
     prof = unit_profile(res, unit, n=args.n)
     for kind in ("metric", "dimension"):
         for side in ("strongest", "weakest"):
             part = prof[(prof["kind"] == kind) & (prof["side"] == side)]
             if len(part):
-                print(f"\n{side} {kind}s by rank")
-                print(fmt_table(part.set_index("node")[["level", "score", "rank", "n_ranked"]],
-                                decimals=2))
+                _term.echo(f"\n{side} {kind}s by rank")
+                _term.print_table(part.set_index("node")[["level", "score", "rank",
+                                                           "n_ranked"]], decimals=2)
     if args.out:
         from .._io import OutputDir
 
@@ -92,5 +94,5 @@ def main(args: argparse.Namespace) -> int:
             out.write_csv(f"profile_{unit}_levels.csv", lv, float_format="%.17g")
             out.write_csv(f"profile_{unit}_metrics.csv", prof, index=False,
                           float_format="%.17g")
-        print(f"\nwrote {len(out.paths)} files to {args.out}")
+        _term.echo(f"\nwrote {len(out.paths)} files to {args.out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import _term
 from ._common import add_config_arguments, check_out, config_from_args, run_from_args
 
 
@@ -31,5 +32,5 @@ def main(args: argparse.Namespace) -> int:
         panel = run_panel(config_from_args(args), data=args.data)
     p = write_report(res, args.out, charts=not args.no_charts, panel=panel,
                      gap=tuple(args.gap) if args.gap else None)
-    print(f"wrote {p}")
+    _term.echo(f"wrote {p}")
     return 0

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import (
-    add_config_arguments,
-    check_out,
-    command_line,
-    fmt_table,
-    positive_int,
-    run_from_args,
-)
+from . import _term
+from ._common import add_config_arguments, check_out, command_line, positive_int, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -25,29 +19,34 @@ def main(args: argparse.Namespace) -> int:
     """Run the config and print the ranked table."""
     check_out(args.out, folder=True)
     res = run_from_args(args)
-    print(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} metrics"
-          + (f", year {res.year}" if res.year is not None else ""))
+    _term.echo(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} "
+               "metrics" + (f", year {res.year}" if res.year is not None else ""))
     table = res.table()
     if (res.config.output or {}).get("show_imputed"):
         # output.show_imputed: each unit's score share resting on imputed cells (in %)
         from ..analysis.provenance import imputed_share
 
         table["imputed_%"] = imputed_share(res)["imputed_score"].reindex(table.index) * 100
-    print(fmt_table(table, max_rows=args.top))
+    _term.print_table(table, max_rows=args.top)
+    if args.top is not None and args.top < len(table):
+        _term.echo(f"... {len(table) - args.top} more rows (without --top: all of them)")
     years = res.info.get("panel_years") or []
     if len(years) > 1:
         pooled = " (normalisation bounds pooled over all years)" if \
             res.config.normalize.flag("pooled") else ""
-        print(f"\npanel data ({years[0]}-{years[-1]}): showing {res.year}{pooled}; "
-              "`aiindex trends CONFIG` runs every year")
+        _term.echo()
+        _term.note(f"panel data ({years[0]}-{years[-1]}): showing {res.year}{pooled}; "
+                   "`aiindex trends CONFIG` runs every year")
     unused = res.info.get("unused_columns")
     if unused:
-        print(f"\nnote: unused data columns (not in the framework): {', '.join(unused)}")
+        _term.echo()
+        _term.note(f"unused data columns (not in the framework): {', '.join(unused)}")
     note = (res.config.output or {}).get("note") if res.config.output else None
     if note:
-        print()
-        print(str(note).strip())
+        _term.echo()
+        for para in str(note).strip().split("\n\n"):
+            _term.note(para, prefix="")
     if args.out:
         paths = res.to_csv(args.out, command=command_line())
-        print(f"\nwrote {len(paths)} files to {args.out}")
+        _term.echo(f"\nwrote {len(paths)} files to {args.out}")
     return 0

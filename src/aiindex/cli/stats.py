@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AIIndexError
-from ._common import add_config_arguments, check_out, fmt_table, out_dir, run_from_args
+from . import _term
+from ._common import add_config_arguments, check_out, out_dir, run_from_args
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``aiindex stats``."""
     add_config_arguments(p, out_help="folder for the CSV tables")
-    p.add_argument("--stage", default="raw",
+    p.add_argument("--stage", default="raw", metavar="STAGE",
                    help="stage table to describe: raw, denominated, imputed, screened, treated, "
                         "normalized or aggregated (default: raw)")
     p.add_argument("--strict", action="store_true",
@@ -29,14 +30,15 @@ def main(args: argparse.Namespace) -> int:
         raise AIIndexError(f"unknown stage {args.stage!r}; stages: {list(res.stages)}")
     X = res.stages[args.stage][res.framework.metrics]
     ms, ua = metric_stats(X, strict=args.strict), unit_availability(X)
-    print(f"metric statistics of stage {args.stage!r} ({X.shape[0]} units x {X.shape[1]} metrics)")
-    print(fmt_table(ms, decimals=3))
+    _term.echo(f"metric statistics of stage {args.stage!r} ({X.shape[0]} units x {X.shape[1]} "
+               "metrics)")
+    _term.print_table(ms, decimals=3)
     low = ua.sort_values("availability").head(10)
-    print("\nlowest data availability by unit")
-    print(fmt_table(low, decimals=3))
+    _term.echo("\nlowest data availability by unit")
+    _term.print_table(low, decimals=3)
     if args.out:
         with out_dir(args.out, res.config, stage=args.stage) as out:
             out.write_csv(f"metric_stats_{args.stage}.csv", ms)
             out.write_csv(f"unit_availability_{args.stage}.csv", ua)
-        print(f"\nwrote {len(out.paths)} files to {args.out}")
+        _term.echo(f"\nwrote {len(out.paths)} files to {args.out}")
     return 0

@@ -8,14 +8,15 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ._common import add_config_arguments, command_line, config_from_args, fmt_table, positive_int
+from . import _term
+from ._common import add_config_arguments, command_line, config_from_args, positive_int
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``aiindex uncertainty``."""
     add_config_arguments(p, out_help="folder for design, scores and ranks (streamed as they are "
                                      "computed), rank_stats.csv and manifest.json")
-    p.add_argument("--n", type=int, default=None,
+    p.add_argument("--n", type=positive_int, default=None, metavar="N",
                    help="number of replications (default: uncertainty.n of the config)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (default: uncertainty.seed of the config); the same seed "
@@ -35,7 +36,6 @@ def configure(p: argparse.ArgumentParser) -> None:
                         "pyarrow: pip install 'aiindex[parquet]')")
     p.add_argument("--top", type=positive_int, default=20, metavar="N",
                    help="rows of the printed summary (N >= 1, default 20)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-scores", action="store_true",
                    help="with --out: do not write scores/ranks (by default they are written up "
                         "to 2e7 cells; uncertainty.keep_scores: true writes them always)")
@@ -82,20 +82,39 @@ def main(args: argparse.Namespace) -> int:
         else args.backend
     with _dask(args):
         res = uncertainty(config_from_args(args), n=args.n, seed=args.seed, data=args.data,
-                          backend=backend, progress=not args.quiet, keep_scores=keep,
+                          backend=backend, progress=args.progress, keep_scores=keep,
                           keep_design=False, chunk_size=args.chunk_size, out=args.out,
                           format=args.format, command=command_line())
     dt = time.perf_counter() - t0
-    print(f"{res.nominal.config.name}: {res.n} replications of {len(res.factors)} factor(s) "
-          f"({', '.join(f.name for f in res.factors)}) in {dt:.2f} s")
-    print(fmt_table(res.summary(top=args.top), decimals=1))
-    for k in ("mean_score_note", "tier_note"):
-        if k in res.info:
-            print(f"note: {res.info[k]}")
+    _term.echo(f"{res.nominal.config.name}: {res.n} replications of {len(res.factors)} "
+               f"factor(s) ({', '.join(f.name for f in res.factors)}) in {dt:.2f} s")
+    _print_summary(res, args.top)
+    if "tier_note" in res.info:
+        _term.note(res.info["tier_note"])
     if args.out:
-        print(f"\nwrote {len(res.info.get('files', []))} files to {args.out}")
+        _term.echo(f"\nwrote {len(res.info.get('files', []))} files to {args.out}")
         if not res.info["keep_scores"] and not args.no_scores:
-            print(f"scores and ranks not written: {res.n} replications × "
-                  f"{len(res.rank_stats)} units exceed {MAX_KEPT_CELLS:,} cells (file size "
-                  "bound; --set uncertainty.keep_scores=true writes them)")
+            _term.note(f"scores and ranks not written: {res.n} replications × "
+                       f"{len(res.rank_stats)} units exceed {MAX_KEPT_CELLS:,} cells (file "
+                       "size bound; --set uncertainty.keep_scores=true writes them)")
     return 0
+
+
+#: decimals of the printed rank statistics; a rank column whose values are all whole numbers
+#: prints as integers (percentiles interpolate between replications, so they may not be)
+_DECIMALS = {"nominal_score": 1, "mean_rank": 1, "median_rank": 1, "p5_rank": 1, "p95_rank": 1,
+             "interval_width": 1, "mean_score": 1}  # (interval_width: a width in ranks)
+
+
+def _print_summary(res: Any, top: int) -> None:
+    """The rank statistics, ranks as integers; a column without any value (``mean_score`` when
+    the normaliser varies) is left out with a note saying why."""
+    t = res.summary(top=top)
+    empty = [c for c in t.columns if t[c].isna().all() and res.rank_stats[c].isna().all()]
+    _term.print_table(t.drop(columns=empty), decimals=_DECIMALS)
+    if len(res.rank_stats) > len(t):
+        _term.echo(f"... {len(res.rank_stats) - len(t)} more units (--top N prints more; "
+                   "--out writes rank_stats.csv)")
+    for c in empty:
+        why = res.info.get("mean_score_note") if c == "mean_score" else None
+        _term.note(f"{c} left out of the table; " + (why or f"{c} has no value for any unit"))

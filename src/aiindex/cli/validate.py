@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_arguments, resolve_config_arg
+from . import _term
+from ._common import add_config_arguments, parse_set, resolve_config_arg
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Add the arguments of ``aiindex validate``."""
-    add_config_arguments(p, overrides=False)
+    add_config_arguments(p)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -22,13 +23,14 @@ def main(args: argparse.Namespace) -> int:
 
     config = resolve_config_arg(args.config)
     notes: list[str] = []
-    problems = validate(config, data=args.data, notes=notes)
+    problems = validate(config, data=args.data, notes=notes,
+                        overrides=parse_set(args.set) or None)
     for n in notes:
-        print(f"note: {n}")
+        _term.note(n)
     if not problems:
-        print(f"OK: {config} is valid")
+        _term.echo(f"OK: {config} is valid")
         return 0
-    print(f"{len(problems)} problem(s) in {config}:")
+    _term.echo(f"{len(problems)} problem(s) in {config}:")
     for i, p in enumerate(problems, 1):
-        print(f"  {i}. {p}")
+        _term.note(str(p), prefix=f"  {i}. ")
     return 1

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import (
-    add_config_arguments,
-    check_out,
-    config_from_args,
-    fmt_table,
-    out_dir,
-    positive_int,
-)
+from . import _term
+from ._common import add_config_arguments, check_out, config_from_args, out_dir, positive_int
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -37,15 +31,15 @@ def main(args: argparse.Namespace) -> int:
         if name == "base":
             continue
         ch = g["rank_change"].astype("Float64")
-        print(f"scenario {name}: mean |rank change| {float(ch.abs().mean()):.2f}, "
-              f"{int((ch != 0).sum())} unit(s) moved")
+        _term.echo(f"scenario {name}: mean |rank change| {float(ch.abs().mean()):.2f}, "
+                   f"{int((ch != 0).sum())} unit(s) moved")
         g2 = g.assign(abs_change=ch.abs()).sort_values("abs_change", ascending=False)
         cols = ["uCode", "base_rank", "rank", "rank_change", "score"] + (
             ["base_tier", "tier", "tier_change"] if "tier" in g else [])
-        print(fmt_table(g2[cols].head(args.top).set_index("uCode"), decimals=2))
-        print()
+        _term.print_table(g2[cols].head(args.top).set_index("uCode"), decimals=2)
+        _term.echo()
     if args.out:
         with out_dir(args.out, scenarios=[str(s) for s in args.scenarios]) as out:
             p = out.write_csv("whatif.csv", table, index=False, float_format="%.17g")
-        print(f"wrote {p}")
+        _term.echo(f"wrote {p}")
     return 0

@@ -37,14 +37,31 @@ def _pkg_path(*parts: str) -> Path:
 
 
 def bundled_config(name: str) -> Path:
-    """Path of a bundled config by name (see :data:`BUNDLED_CONFIGS`)."""
+    """Path of a bundled config by name (see :data:`BUNDLED_CONFIGS`).
+
+    Parameters
+    ----------
+    name
+        A key of :data:`BUNDLED_CONFIGS` (``default``, ``asem``, ``gaiii_panel``, ...).
+
+    Returns
+    -------
+    Path
+        The config file inside the installed package.
+    """
     if name not in BUNDLED_CONFIGS:
         raise ConfigError(f"no bundled config {name!r}; available: {sorted(BUNDLED_CONFIGS)}")
     return _pkg_path("configs", BUNDLED_CONFIGS[name])
 
 
 def default_config_path() -> Path:
-    """Path of the default config (the Global AI Innovation Index public-proxy index, 2023)."""
+    """Path of the default config (the Global AI Innovation Index public-proxy index, 2023).
+
+    Returns
+    -------
+    Path
+        ``aiindex/configs/gaiii_2023.yaml`` inside the installed package.
+    """
     return bundled_config("gaiii_2023")
 
 
@@ -53,7 +70,18 @@ BUNDLED_DATASETS = ("gaiii_public", "gaiii_panel", "asem")
 
 
 def bundled_data_dir(name: str = "gaiii_public") -> Path:
-    """Folder of a bundled dataset: ``gaiii_public`` (default), ``gaiii_panel`` or ``asem``."""
+    """Folder of a bundled dataset: ``gaiii_public`` (default), ``gaiii_panel`` or ``asem``.
+
+    Parameters
+    ----------
+    name
+        ``gaiii_public`` (default), ``gaiii_panel`` or ``asem``.
+
+    Returns
+    -------
+    Path
+        The dataset's folder inside the installed package.
+    """
     p = _pkg_path("data", name)
     if name not in BUNDLED_DATASETS or not p.is_dir():
         raise ConfigError(f"no bundled dataset {name!r}; available: {', '.join(BUNDLED_DATASETS)}")

@@ -120,6 +120,12 @@ def read_table(path: str | Path, sheet: str | int | None = None, *,
     encoding
         Text encoding of a CSV file (``utf-8`` also reads a byte-order mark).
 
+    Returns
+    -------
+    DataFrame
+        The table with text cells (Excel numbers stay numbers); ``attrs`` holds ``sheet`` and
+        ``sheets`` for workbooks.
+
     Raises
     ------
     DataError

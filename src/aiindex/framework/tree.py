@@ -242,9 +242,63 @@ class Framework:
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def __repr__(self) -> str:
+    def _summary_line(self) -> str:
         lv = ", ".join(f"L{lvl}: {len(self.level_codes(lvl))}" for lvl in range(1, self.depth + 1))
         return f"Framework(root={self.root!r}, {len(self.metrics)} metrics, {lv})"
+
+    def _tree_order(self) -> list[tuple[int, str]]:
+        """``(depth, code)`` of every node, depth first from the root (depth 0)."""
+        out: list[tuple[int, str]] = []
+        stack = [(0, self.root)]
+        while stack:
+            d, c = stack.pop()
+            out.append((d, c))
+            stack.extend((d + 1, k) for k in reversed(self._children[c]))
+        return out
+
+    #: nodes up to which ``repr`` lists the metrics too (larger trees: aggregates only)
+    REPR_MAX_NODES = 60
+
+    def __repr__(self) -> str:
+        """A summary line, then the tree indented by depth: code, name, local weight (share of
+        the parent) and effective weight (share of the index)."""
+        lw, ew = self.local_weights(), self.effective_weights()
+        full = len(self.nodes) <= self.REPR_MAX_NODES
+        lines = [self._summary_line(), "local = share of the parent, effective = share of the "
+                 "index"]
+        for d, c in self._tree_order():
+            n = self.nodes[c]
+            if n.type == "metric" and not full:
+                continue
+            kids = self._children[c]
+            hidden = sum(self.nodes[k].type == "metric" for k in kids) if not full else 0
+            name = f" ({n.name})" if n.name and n.name != c else ""
+            lines.append(f"{'  ' * d}{c}{name}: local {lw[c]:.3f}, effective {ew[c]:.3f}"
+                         + (f"  (+ {hidden} metrics)" if hidden else ""))
+        if not full:
+            lines.append(f"({len(self.metrics)} metrics not listed: fw.nodes_frame() has every "
+                         "node)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The tree as an HTML table indented by depth, with names, local and effective weights
+        (every text escaped)."""
+        import html
+
+        lw, ew = self.local_weights(), self.effective_weights()
+        e = html.escape
+        rows = []
+        for d, c in self._tree_order():
+            n = self.nodes[c]
+            style = "font-weight:bold" if n.type == "aggregate" else ""
+            rows.append(f"<tr><td style='padding-left:{0.3 + 1.2 * d:.1f}em;{style}'>{e(c)}</td>"
+                        f"<td>{e(n.name or '')}</td><td>{n.level}</td><td>{lw[c]:.3f}</td>"
+                        f"<td>{ew[c]:.3f}</td></tr>")
+        head = ("<thead><tr><th style='text-align:left'>node</th><th>name</th><th>level</th>"
+                "<th>local weight<br>(share of parent)</th><th>effective weight<br>(share of "
+                "the index)</th></tr></thead>")
+        return (f"<div><h4>{e(self._summary_line())}</h4><table class='dataframe'>{head}"
+                f"<tbody>{''.join(rows)}</tbody></table></div>")
 
     # ---------------------------------------------------------------- weights
     def local_weights(self, weights: Mapping[str, float] | pd.Series | None = None) -> pd.Series:

@@ -32,7 +32,18 @@ __all__ = ["build_framework", "load_dataset", "Prepared", "prepare", "normalize_
 
 
 def build_framework(cfg: Config) -> Framework:
-    """The framework named by the config (YAML tree file, iMeta table, or inline tree)."""
+    """The framework named by the config (YAML tree file, iMeta table, or inline tree).
+
+    Parameters
+    ----------
+    cfg
+        The config (its ``framework`` section).
+
+    Returns
+    -------
+    Framework
+        The validated tree.
+    """
     f = cfg.framework
     if f is None:
         raise ConfigError("config has no 'framework' section")
@@ -52,7 +63,20 @@ def build_framework(cfg: Config) -> Framework:
 
 
 def load_dataset(cfg: Config, fw: Framework, data: Any = None) -> Dataset:
-    """Load the data named by the config, or ``data`` (a DataFrame or path) instead."""
+    """Load the data named by the config, or ``data`` (a DataFrame or path) instead.
+
+    Parameters
+    ----------
+    cfg, fw
+        The config (its ``data`` section) and the framework (the metrics to read).
+    data
+        A DataFrame or a file replacing the config's data.
+
+    Returns
+    -------
+    Dataset
+        The checked data, with groups, names and denominators.
+    """
     if data is None:
         if cfg.data.file is None:
             raise ConfigError("no data: set data.file in the config or pass data=")
@@ -130,6 +154,20 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None,
     For panel data, panel imputation methods (registered with ``panel=True``) see all years;
     every other stage works on the cross-section of ``year`` (default: ``data.year`` or the
     latest year).
+
+    Parameters
+    ----------
+    cfg, fw, ds
+        The config, the framework and the loaded dataset.
+    year
+        The year (default: ``data.year`` or the latest).
+    check
+        Run the degenerate-data checks.
+
+    Returns
+    -------
+    Prepared
+        The stage tables and logs up to ``treated``.
     """
     logs: dict[str, pd.DataFrame] = {}
     info: dict[str, Any] = {}
@@ -275,7 +313,22 @@ def _check_units_and_metrics(X: pd.DataFrame, year: int | None, screened: bool) 
 
 def normalize_stage(prep: Prepared, X: pd.DataFrame | None = None,
                     reference: pd.DataFrame | None = None) -> StageOutput:
-    """Normalise the treated data (``X`` defaults to ``prep.stages['treated']``)."""
+    """Normalise the treated data (``X`` defaults to ``prep.stages['treated']``).
+
+    Parameters
+    ----------
+    prep
+        The prepared year.
+    X
+        Table to normalise (default: the treated data).
+    reference
+        Pooled normalisation reference, or ``None``.
+
+    Returns
+    -------
+    StageOutput
+        The normalised table and the stage's log.
+    """
     fw = prep.framework
     X = prep.stages["treated"] if X is None else X
     direction = pd.Series({c: float(fw.nodes[c].direction) for c in X.columns})
@@ -290,7 +343,20 @@ def pooled_reference(cfg: Config, fw: Framework, ds: Dataset,
     """The pooled normalisation reference of a panel config with ``normalize: {pooled: true}``:
     the treated data of every year of the data stacked (index ``(uCode, Time)``), as
     :func:`~aiindex.pipeline.run_panel` pools by default; ``None`` for other configs or data.
-    ``prep`` (one year already prepared) is reused for its year."""
+    ``prep`` (one year already prepared) is reused for its year.
+
+    Parameters
+    ----------
+    cfg, fw, ds
+        The config, the framework and the loaded dataset.
+    prep
+        A year already prepared, reused.
+
+    Returns
+    -------
+    DataFrame or None
+        The stacked treated data, or ``None``.
+    """
     if not (ds.is_panel and cfg.normalize.option("pooled", False)):
         return None
     treated = {y: (prep if prep is not None and prep.year == y
@@ -305,6 +371,20 @@ def run_dataset(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = N
 
     A panel config with pooled normalisation uses :func:`pooled_reference` unless ``reference``
     is given, so the result equals the year's result of :func:`~aiindex.pipeline.run_panel`.
+
+    Parameters
+    ----------
+    cfg, fw, ds
+        The config, the framework and the loaded dataset.
+    year
+        The year (default: ``data.year`` or the latest).
+    reference
+        Pooled normalisation reference (default: :func:`pooled_reference`).
+
+    Returns
+    -------
+    Result
+        The result of the year.
     """
     prep = prepare(cfg, fw, ds, year=year)
     if reference is None:
@@ -313,7 +393,20 @@ def run_dataset(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = N
 
 
 def finish(prep: Prepared, *, reference: pd.DataFrame | None = None) -> Result:
-    """Normalise, weight, aggregate, rank and tier prepared data."""
+    """Normalise, weight, aggregate, rank and tier prepared data.
+
+    Parameters
+    ----------
+    prep
+        The prepared year (:func:`prepare`).
+    reference
+        Pooled normalisation reference (:func:`pooled_reference`), or ``None``.
+
+    Returns
+    -------
+    Result
+        The result of the year.
+    """
     cfg, fw = prep.cfg, prep.framework
     out = normalize_stage(prep, reference=reference)
     normalized = out.data

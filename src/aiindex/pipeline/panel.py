@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from .. import _progress
 from .._io import OutputDir
 from ..config import Config, resolve_config
 from ..data.gii import is_gii_mendeley, read_gii_panel
@@ -119,9 +120,35 @@ class PanelResult:
             self.write_to(out)
         return out.paths
 
+    def _summary_line(self) -> str:
+        units = self.tidy["uCode"].nunique()
+        return (f"{self.config.name}: years {self.years[0]}-{self.years[-1]} "
+                f"({len(self.years)}), {units} units, bounds {self.bounds}"
+                + (f" over {self.pooled_years[0]}-{self.pooled_years[-1]}"
+                   if self.pooled_years else ""))
+
+    def _score_table(self) -> pd.DataFrame:
+        """Index scores by year, in the order of the last year's ranks."""
+        s = self.scores()
+        order = self.ranks()[self.years[-1]].astype("Float64").sort_values(na_position="last")
+        s = s.loc[order.index]
+        s.columns = [str(y) for y in s.columns]
+        return s
+
     def __repr__(self) -> str:
-        return (f"PanelResult({self.config.name!r}: years {self.years[0]}-{self.years[-1]} "
-                f"({len(self.years)}), bounds={self.bounds!r})")
+        """A summary line and the index scores by year (first and last units)."""
+        from .._repr import text_table
+
+        return (f"PanelResult({self._summary_line()})\nindex scores by year:\n"
+                + text_table(self._score_table(), what="units (panel.scores() has them all)"))
+
+    def _repr_html_(self) -> str:
+        """The index scores by year in a notebook (every unit reachable; text escaped)."""
+        from .._repr import html_card, html_table
+
+        return html_card(self._summary_line(), ["Index scores by year (rows in the order of "
+                                                f"{self.years[-1]})."],
+                         html_table(self._score_table(), what="units"))
 
 
 def _panel_data(cfg: Config, data: Any) -> Any:
@@ -207,13 +234,20 @@ def run_panel(
         raise ConfigError(f"pool must be 'all' or 'selected', got {pool!r}")
     pooled_years = ((list(ds.years) if pool == "all" else list(ys)) if bounds == "pooled"
                     else [])
-    preps = {y: prepare(cfg, fw, ds, year=y, check=y in ys)  # pool-only years are not scored
-             for y in sorted(set(ys) | set(pooled_years))}
-    reference = None
-    if bounds == "pooled":
-        reference = pd.concat({y: preps[y].stages["treated"] for y in pooled_years},
-                              names=["Time", "uCode"]).swaplevel(0, 1)
-    results = {y: finish(preps[y], reference=reference) for y in ys}
+    prep_years = sorted(set(ys) | set(pooled_years))
+    with _progress.step("years", total=len(prep_years) + len(ys)) as advance:
+        preps = {}
+        for y in prep_years:
+            preps[y] = prepare(cfg, fw, ds, year=y, check=y in ys)  # pool-only: not scored
+            advance()
+        reference = None
+        if bounds == "pooled":
+            reference = pd.concat({y: preps[y].stages["treated"] for y in pooled_years},
+                                  names=["Time", "uCode"]).swaplevel(0, 1)
+        results = {}
+        for y in ys:
+            results[y] = finish(preps[y], reference=reference)
+            advance()
     tidy = pd.concat([r.tidy().assign(year=y) for y, r in results.items()], ignore_index=True)
     tidy["year"] = tidy["year"].astype(int)
     return PanelResult(results, tidy, str(bounds), list(ys), fw, cfg, reference, pooled_years)

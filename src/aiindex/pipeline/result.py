@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,12 +176,21 @@ class Result:
                 {**self.config.to_dict(), "aiindex_version": self.version}, p))
         return out.paths
 
+    def _summary_line(self) -> str:
+        return (f"{self.config.name}: {len(self.scores)} units, {len(self.framework.metrics)} "
+                f"metrics" + (f", year {self.year}" if self.year is not None else "")
+                + (f", {self.tiers.nunique()} tiers" if self.tiers is not None else "")
+                + f" (aiindex {self.version})")
+
     def _repr_html_(self) -> str:
-        t = self.table().head(50)
-        title = html.escape(self.config.name)
-        return (f"<h4>{title} — {len(self.scores)} units, {len(self.framework.metrics)} metrics "
-                f"(aiindex {self.version})</h4>" + t.to_html(float_format=lambda v: f"{v:.2f}"))
+        """The ranked table in a notebook: first and last rows, "… N more units" between them,
+        and every unit in a collapsed section below (all text escaped)."""
+        from .._repr import html_card, html_table
+
+        return html_card(self._summary_line(), body=html_table(self.table(), what="units"))
 
     def __repr__(self) -> str:
-        return (f"Result({self.config.name!r}: {len(self.scores)} units, "
-                f"{len(self.framework.metrics)} metrics, year={self.year})")
+        from .._repr import text_table
+
+        return (f"Result({self._summary_line()})\n"
+                + text_table(self.table(), what="units (result.table() has them all)"))

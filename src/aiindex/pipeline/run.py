@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import Config, _raw, resolve_config
+from ..config import Config, _raw, deep_merge, resolve_config
 from ..data.bundled import default_config_path
 from ..errors import AIIndexError, ConfigError, Problem, ValidationError
 from ..framework import Framework, Node
@@ -60,8 +60,8 @@ def run(config_or_path: Any = None, data: Any = None,
     return run_dataset(cfg, fw, ds)
 
 
-def validate(config_or_path: Any, data: Any = None, *,
-             notes: list[str] | None = None) -> list[Problem]:
+def validate(config_or_path: Any, data: Any = None, *, notes: list[str] | None = None,
+             overrides: Mapping[str, Any] | None = None) -> list[Problem]:
     """All problems of a config and its data (empty = valid).
 
     Schema problems do not stop the checks: the offending top-level keys are set aside and the
@@ -75,8 +75,23 @@ def validate(config_or_path: Any, data: Any = None, *,
     notes
         A list that receives notes that are not problems (e.g. data columns the framework does
         not use, a likely misspelt metric code).
+    overrides
+        Nested mapping deep-merged into the config first (``aiindex validate --set``).
+
+    Returns
+    -------
+    list of Problem
+        Every problem found; empty when the config and its data are valid.
     """
     problems: list[Problem] = []
+    if overrides and not isinstance(config_or_path, Config):
+        try:
+            raw, base, src = _raw(config_or_path)
+        except AIIndexError as exc:
+            return [Problem(str(exc))]
+        config_or_path = {**deep_merge(raw, overrides), "base_dir": str(base), "source_file": src}
+    elif overrides:
+        config_or_path = resolve_config(config_or_path, overrides)
     try:
         cfg = resolve_config(config_or_path)
     except ValidationError as exc:

@@ -700,7 +700,22 @@ def aggregate_tree(
 
 def aggregate_stage(cfg: Config, fw: Framework, normalized: pd.DataFrame,
                     weights: pd.Series | Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Aggregate normalised metrics up the tree; returns units × aggregate codes."""
+    """Aggregate normalised metrics up the tree; returns units × aggregate codes.
+
+    Parameters
+    ----------
+    cfg, fw
+        The config (its ``aggregate`` section) and the framework.
+    normalized
+        Units × metrics, normalised.
+    weights
+        Raw weights replacing the framework's for some nodes.
+
+    Returns
+    -------
+    DataFrame
+        Units × aggregate codes (bottom-up), the root last.
+    """
     choices = stage_choices(cfg, fw, "aggregate")
     min_share = {c: float(stage_option(cfg, "aggregate", "min_share", c, fw.nodes[c].level, 0.0))
                  for c in fw.aggregates}

@@ -30,12 +30,34 @@ _REGISTRIES = {
 
 
 def stage_module(stage: str):
-    """The module implementing ``stage``."""
+    """The module implementing ``stage``.
+
+    Parameters
+    ----------
+    stage
+        Stage name.
+
+    Returns
+    -------
+    module
+        E.g. :mod:`aiindex.stages.normalize` for ``"normalize"``.
+    """
     return importlib.import_module(_REGISTRIES[stage][0])
 
 
 def stage_registry(stage: str):
-    """The method registry of ``stage``."""
+    """The method registry of ``stage``.
+
+    Parameters
+    ----------
+    stage
+        Stage name.
+
+    Returns
+    -------
+    Registry
+        E.g. :data:`NORMALIZERS` for ``"normalize"``.
+    """
     mod, attr = _REGISTRIES[stage]
     return getattr(importlib.import_module(mod), attr)
 
@@ -43,7 +65,23 @@ def stage_registry(stage: str):
 def stage_choices(cfg: Config, fw: Framework, stage: str,
                   codes: list[str] | None = None) -> dict[str, MethodChoice]:
     """Resolved method per node for one stage (metrics for data stages, aggregates for
-    ``aggregate``)."""
+    ``aggregate``).
+
+    Parameters
+    ----------
+    cfg, fw
+        The config and the framework.
+    stage
+        Stage name (``denominate``, ``impute``, ``screen``, ``treat``, ``normalize``,
+        ``aggregate``).
+    codes
+        Nodes to resolve (default: the metrics, or the aggregates for ``aggregate``).
+
+    Returns
+    -------
+    dict of str to MethodChoice
+        Node code → the method and parameters that apply to it (the one override rule).
+    """
     section = cfg.stage(stage)
     if codes is None:
         codes = fw.aggregates if stage == "aggregate" else fw.metrics
@@ -52,7 +90,24 @@ def stage_choices(cfg: Config, fw: Framework, stage: str,
 
 
 def stage_option(cfg: Config, stage: str, key: str, code: str, level: int | None, default: Any) -> Any:
-    """A stage option (e.g. ``min_share``) with the same layering as methods."""
+    """A stage option (e.g. ``min_share``) with the same layering as methods.
+
+    Parameters
+    ----------
+    cfg
+        The config.
+    stage, key
+        Stage and option name.
+    code, level
+        The node and its level (for ``overrides`` and ``levels`` layers).
+    default
+        Value when no layer sets the option.
+
+    Returns
+    -------
+    Any
+        The option's value for that node.
+    """
     sec = cfg.stage(stage)
     val = sec.option(key, default)
     if level is not None:
@@ -63,7 +118,18 @@ def stage_option(cfg: Config, stage: str, key: str, code: str, level: int | None
 
 
 def check_methods(cfg: Config, fw: Framework) -> list[Problem]:
-    """Every unknown method or parameter in the stage sections, as problems."""
+    """Every unknown method or parameter in the stage sections, as problems.
+
+    Parameters
+    ----------
+    cfg, fw
+        The config and the framework.
+
+    Returns
+    -------
+    list of Problem
+        Empty when every method and parameter is known.
+    """
     problems: list[Problem] = []
     for stage in STAGES:
         reg = stage_registry(stage)

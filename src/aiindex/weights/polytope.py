@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _progress
 from ..errors import MethodError
 
 __all__ = ["Polytope", "RankRanges", "rank_ranges", "pair_block_extremes", "ratio_extremes",
@@ -456,19 +457,22 @@ def rank_ranges(poly: Polytope, S: np.ndarray, s0: np.ndarray | None = None, *,
     how_b = np.where(best == lower_best, "dominance", "milp").astype(object)
     how_w = np.where(worst == upper_worst, "dominance", "milp").astype(object)
     und = pos & ~nec
-    for u in np.nonzero((best > lower_best) | (worst < upper_worst))[0]:  # bounds still open
-        js = np.nonzero(und[u])[0]
-        C, c0 = S[js] - S[u], s0[js] - s0[u]
-        for is_worst, found in ((False, best[u]), (True, worst[u])):
-            bound = upper_worst[u] if is_worst else lower_best[u]
-            if found == bound:
-                continue
-            r, how, x = _extreme_rank(poly, C, c0, lo[u, js], hi[u, js], eps,
-                                      int(nec[u].sum()), int(found), worst=is_worst)
-            if is_worst:
-                worst[u], how_w[u], ww[u] = (r, how, x) if x is not None else (r, how, ww[u])
-            else:
-                best[u], how_b[u], wb[u] = (r, how, x) if x is not None else (r, how, wb[u])
+    still_open = np.nonzero((best > lower_best) | (worst < upper_worst))[0]
+    with _progress.step("exact rank bounds (MILP)", total=len(still_open)) as advance:
+        for u in still_open:  # bounds still open
+            js = np.nonzero(und[u])[0]
+            C, c0 = S[js] - S[u], s0[js] - s0[u]
+            for is_worst, found in ((False, best[u]), (True, worst[u])):
+                bound = upper_worst[u] if is_worst else lower_best[u]
+                if found == bound:
+                    continue
+                r, how, x = _extreme_rank(poly, C, c0, lo[u, js], hi[u, js], eps,
+                                          int(nec[u].sum()), int(found), worst=is_worst)
+                if is_worst:
+                    worst[u], how_w[u], ww[u] = (r, how, x) if x is not None else (r, how, ww[u])
+                else:
+                    best[u], how_b[u], wb[u] = (r, how, x) if x is not None else (r, how, wb[u])
+            advance()
     return RankRanges(best=best.astype(int), worst=worst.astype(int), score_min=smin,
                       score_max=smax, necessarily_above=nec, possibly_above=pos,
                       how_best=how_b, how_worst=how_w, witness_best=wb, witness_worst=ww,

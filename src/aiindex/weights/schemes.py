@@ -702,6 +702,11 @@ def ahp_weights(matrix: Any, codes: Sequence[str] | None = None, *,
     reciprocal_tol
         Relative tolerance for ``a_ij · a_ji = 1`` (typed fractions such as 0.33 pass).
 
+    Returns
+    -------
+    AHPResult
+        ``weights`` (summing to 1), ``lambda_max``, ``ci``, ``cr``, ``consistent``.
+
     Raises
     ------
     MethodError

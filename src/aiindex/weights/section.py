@@ -29,6 +29,13 @@ def effective_weights_table(fw: Framework,
                             weights: Mapping[str, float] | pd.Series | None = None) -> pd.DataFrame:
     """Every node's raw, local (among siblings) and effective (in the index) weight.
 
+    Parameters
+    ----------
+    fw
+        The framework.
+    weights
+        Raw weights replacing the framework's for some nodes.
+
     Returns
     -------
     DataFrame
@@ -50,7 +57,24 @@ def effective_weights_table(fw: Framework,
 
 def compute_weights(method: str, X: pd.DataFrame, params: Mapping[str, Any] | None = None, *,
                     where: str = "") -> pd.Series:
-    """Run registered scheme ``method`` on ``X`` with parameters checked."""
+    """Run registered scheme ``method`` on ``X`` with parameters checked.
+
+    Parameters
+    ----------
+    method
+        A scheme of :data:`WEIGHTERS` (``equal``, ``pca``, ``entropy``, ...).
+    X
+        Units × components of one group.
+    params
+        The scheme's parameters (checked against its signature).
+    where
+        Where the scheme is used, for error messages.
+
+    Returns
+    -------
+    Series
+        One weight per column of ``X``, summing to 1.
+    """
     return WEIGHTERS.call(method, X, where=where, **dict(params or {}))
 
 
@@ -204,6 +228,13 @@ def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: 
     its ``level`` when the loop reaches their parents (so with the weights fitted below), in
     place of the default scheme for those parents; ``explicit`` weights are set last.
 
+    Parameters
+    ----------
+    section, fw, normalized, cfg
+        The ``weights`` section (schema above), the framework whose weights are replaced, the
+        normalised metrics (data of data-driven schemes), the config (its ``aggregate``
+        section scores intermediate groups).
+
     Returns
     -------
     framework : Framework
@@ -265,7 +296,14 @@ def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: 
         for k in explicit_w:
             method_of[k] = "explicit"
         cur.local_weights()  # raises if a group became all zero
-    table = pd.DataFrame({
+    return cur, {"table": _weights_table(fw, nominal, cur, method_of), "groups": ginfo}
+
+
+def _weights_table(fw: Framework, nominal: Framework, cur: Framework,
+                   method_of: Mapping[str, str]) -> pd.DataFrame:
+    """Per node: parent, level, the method that set its weight, nominal and new local and
+    effective weights."""
+    return pd.DataFrame({
         "parent": pd.Series({c: n.parent for c, n in fw.nodes.items()}, dtype=object),
         "level": pd.Series({c: n.level for c, n in fw.nodes.items()}, dtype="Int64"),
         "method": pd.Series({c: method_of.get(c, "framework") for c in fw.nodes}, dtype=object),
@@ -274,4 +312,3 @@ def apply_weights_config(section: Mapping[str, Any], fw: Framework, normalized: 
         "nominal_effective": nominal.effective_weights(),
         "effective": cur.effective_weights(),
     })
-    return cur, {"table": table, "groups": ginfo}

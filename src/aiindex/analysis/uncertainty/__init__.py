@@ -248,6 +248,22 @@ def evaluate_design(config: Any, design: pd.DataFrame, *, data: Any = None,
     0-based index; ``weight_noise`` columns ``name[node]`` take multipliers, ``dirichlet``
     columns local weights. Every declared factor column must be present. ``keep_scores``,
     ``keep_design``, ``out`` and ``format`` as in :func:`uncertainty`.
+
+    Parameters
+    ----------
+    config
+        The config with an ``uncertainty`` section (path, bundled name, mapping or Config).
+    design
+        One row per replication, one column per factor (see above).
+    data, factors
+        Data replacing the config's; factors replacing its ``uncertainty.factors``.
+    chunk_size, nodes, keep_scores, keep_design, backend, progress, engine, out, format, command
+        As in :func:`uncertainty`.
+
+    Returns
+    -------
+    UncertaintyResult
+        Rank statistics (and kept tables) of the given replications.
     """
     eng = engine if engine is not None else Engine(config, data=data, factors=factors)
     eng.spec.check_frame(design)

@@ -412,12 +412,13 @@ class Collector:
 # =========================================================================== backends
 @contextmanager
 def _progress(total: int, enabled: bool) -> Iterator[Any]:
-    """A progress step over the replications (the reporter in force, see
-    :mod:`aiindex._progress`; ``enabled`` without one installed: plain text on stderr)."""
-    if not enabled:
+    """A progress step over the replications, shown by the reporter in force (see
+    :mod:`aiindex._progress`; the command line installs one on a terminal) whether or not
+    ``enabled``; ``enabled`` without one installed: plain text on stderr."""
+    rep = _prog.current()
+    if not enabled and isinstance(rep, _prog.NullReporter):
         yield None
         return
-    rep = _prog.current()
     with (_prog.use(_prog.TextReporter()) if isinstance(rep, _prog.NullReporter)
           else nullcontext()), _prog.step("replications", total=total) as advance:
         yield advance

@@ -367,9 +367,33 @@ class UncertaintyResult:
                     out.write_csv(f"{k}.csv", v, float_format="%.17g")
         return out.paths
 
+    def _summary_line(self) -> str:
+        name = getattr(getattr(self.nominal, "config", None), "name", "")
+        return (f"{name + ': ' if name else ''}{self.n} replications, "
+                f"{len(self.rank_stats)} units, factors {[f.name for f in self.factors]}")
+
+    def _shown(self) -> pd.DataFrame:
+        """The rank statistics without a column that has no value (``mean_score`` when the
+        normaliser varies)."""
+        t = self.summary(top=None)
+        return t.drop(columns=[c for c in t.columns if t[c].isna().all()])
+
     def __repr__(self) -> str:
-        return (f"UncertaintyResult({self.n} replications, {len(self.rank_stats)} units, "
-                f"factors={[f.name for f in self.factors]})")
+        """A summary line and the rank statistics (first and last units)."""
+        from ..._repr import text_table
+
+        note = self.info.get("mean_score_note")
+        return (f"UncertaintyResult({self._summary_line()})\n"
+                + text_table(self._shown(), decimals=1, what="units (.rank_stats has them all)")
+                + (f"\nnote: {note}" if note else ""))
+
+    def _repr_html_(self) -> str:
+        """The rank statistics in a notebook (every unit reachable; text escaped)."""
+        from ..._repr import html_card, html_table
+
+        notes = [self.info[k] for k in ("mean_score_note", "tier_note") if k in self.info]
+        return html_card(self._summary_line(), [f"note: {n}" for n in notes],
+                         html_table(self._shown(), decimals=1, what="units"))
 
 
 def tier_table(tc: TierCounts, nominal: pd.Series, basis: str,
