@@ -50,6 +50,7 @@ def _case(seed: int, depth: int) -> tuple[dict, pd.DataFrame, dict]:
     X = rng.lognormal(0.0, 0.7, size=(n, len(metrics)))
     miss = rng.random(X.shape) < rng.choice([0.0, 0.0, 0.15])  # complete data collapse
     miss[:3] = False  # every metric keeps at least three values (min-max needs a range)
+    miss[miss.all(axis=1), 0] = False  # every unit keeps a value (an empty unit is an error)
     X[miss] = np.nan
     data = pd.DataFrame(X, columns=metrics)
     data.insert(0, "uCode", [f"U{i}" for i in range(n)])
