@@ -25,6 +25,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _kernel(seed: int) -> float:
+    """A fixed numpy job (matrix products and sorts, one thread): the machine's ceiling."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    a = rng.random((300, 300))
+    acc = 0.0
+    for i in range(40):
+        acc += float((a @ a).sum()) + float(np.sort(rng.random(100_000))[i])
+    return acc
+
+
+def _ceiling(client, k: int) -> float:
+    """Wall time of 4 kernel tasks on a cluster of k workers (same tasks for every k)."""
+    t0 = time.perf_counter()
+    client.gather(client.map(_kernel, range(4), pure=False))
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -50,6 +69,7 @@ def main() -> None:
     cpu: dict[str, list[float]] = {k: [] for k in times}  # CPU seconds (client + workers)
     split: list[list[float]] = []  # CPU seconds per worker of the 2-worker runs
     main_cpu: dict[str, list[float]] = {k: [] for k in times}  # this process (client+scheduler)
+    ceiling: dict[int, list[float]] = {1: [], 2: []}  # the fixed numpy job on each cluster
     ref = None
     try:
         for k in (1, 2):  # warm the workers up (imports) before timing
@@ -62,6 +82,7 @@ def main() -> None:
             cpu["in-process"].append(time.process_time() - c0)
             for k, label in ((1, "dask 1 worker"), (2, "dask 2 workers")):
                 with Client(clusters[k]) as client:
+                    ceiling[k].append(_ceiling(client, k))
                     w0 = client.run(time.process_time)
                     t0, c0 = time.perf_counter(), time.process_time()
                     res = uncertainty(None, engine=eng, backend="dask", **kw)
@@ -93,6 +114,13 @@ def main() -> None:
           "(what the wall-clock overhead is on an idle machine)")
     print(f"  speed-up 2 workers vs 1:            {med['dask 1 worker'] / med['dask 2 workers']:.2f}x"
           "  (target >= 1.7)")
+    pair = [a / b for a, b in zip(times["dask 1 worker"], times["dask 2 workers"])]
+    ceil = [a / b for a, b in zip(ceiling[1], ceiling[2])]
+    print(f"  same, median of per-round ratios:   {statistics.median(pair):.2f}x  (rounds: "
+          f"{', '.join(f'{r:.2f}' for r in pair)})")
+    print(f"  machine ceiling, a fixed numpy job on the same clusters (2 vs 1 workers): "
+          f"{statistics.median(ceil):.2f}x  (rounds: {', '.join(f'{r:.2f}' for r in ceil)}); "
+          f"engine efficiency {statistics.median(pair) / statistics.median(ceil):.0%} of it")
     print(f"  overhead dask 1 worker / in-process: "
           f"{100 * (med['dask 1 worker'] / med['in-process'] - 1):+.1f}%  (target < 15%)")
     print(f"  dask 2 workers vs in-process:        "
