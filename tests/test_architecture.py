@@ -137,6 +137,15 @@ def test_a_command_imports_only_its_module():
     assert not mods & {"pandas", "scipy", "matplotlib"}
 
 
+def test_an_in_process_uncertainty_run_imports_no_dask():
+    """Catches a Dask-only helper importing ``distributed`` (0.6 s, ~20 MB) in every run."""
+    code = ("import contextlib, io\nfrom aiindex.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['uncertainty', 'asem_uncertainty', '--n', '200', '--quiet'])")
+    mods = _loaded_after(code)
+    assert not mods & {"dask", "distributed", "matplotlib"}, sorted(mods & {"dask", "distributed"})
+
+
 def test_no_function_longer_than_a_screen():
     long = []
     for p in sorted(PKG.rglob("*.py")):

@@ -197,6 +197,8 @@ def _tune_worker_malloc() -> None:
     global _MALLOC_TUNED
     if _MALLOC_TUNED or not sys.platform.startswith("linux"):
         return
+    if "distributed" not in sys.modules:  # a Dask worker has imported it; do not import it here
+        return
     _MALLOC_TUNED = True
     try:
         from distributed import get_worker
