@@ -114,8 +114,8 @@ def main() -> None:
           "(what the wall-clock overhead is on an idle machine)")
     print(f"  speed-up 2 workers vs 1:            {med['dask 1 worker'] / med['dask 2 workers']:.2f}x"
           "  (target >= 1.7)")
-    pair = [a / b for a, b in zip(times["dask 1 worker"], times["dask 2 workers"])]
-    ceil = [a / b for a, b in zip(ceiling[1], ceiling[2])]
+    pair = [a / b for a, b in zip(times["dask 1 worker"], times["dask 2 workers"], strict=True)]
+    ceil = [a / b for a, b in zip(ceiling[1], ceiling[2], strict=True)]
     print(f"  same, median of per-round ratios:   {statistics.median(pair):.2f}x  (rounds: "
           f"{', '.join(f'{r:.2f}' for r in pair)})")
     print(f"  machine ceiling, a fixed numpy job on the same clusters (2 vs 1 workers): "

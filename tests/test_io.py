@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pandas as pd
 import pytest
@@ -93,3 +95,19 @@ def test_bad_names(tmp_path):
     with pytest.raises(AIIndexError, match="twice"), OutputDir(tmp_path / "p") as out:
         out.write_text("a", "x")
         out.write_text("a", "y")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_outputs_get_the_permissions_of_any_new_file(tmp_path):
+    """Catches mkstemp's owner-only 0600 leaking into published files (a report on a server)."""
+    old = os.umask(0o022)
+    try:
+        single = write_text_atomic(tmp_path / "report.html", "<p>x</p>")
+        with OutputDir(tmp_path / "out") as out:
+            out.write_text("a.csv", "x\n1\n")
+        folder_file = tmp_path / "out" / "a.csv"
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(single.stat().st_mode) == 0o644
+    assert stat.S_IMODE(folder_file.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "out" / "manifest.json").stat().st_mode) == 0o644

@@ -67,7 +67,20 @@ def _tempfile(folder: Path, name: str, what: Path) -> Path:
         raise OutputError(f"cannot write {what}: {_why(exc)}; choose a folder you can write "
                           "to") from None
     os.close(fd)
+    # mkstemp creates the file readable by its owner only (0600); a published output gets the
+    # permissions of any file the user creates (0666 less the umask), as a plain open() would
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+    except OSError:  # pragma: no cover - a file system without modes
+        pass
     return Path(tmp)
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def check_output(path: str | Path, *, folder: bool) -> None:
