@@ -305,3 +305,14 @@ def test_print_stylesheet_unboxes_tables() -> None:
     assert re.search(r"\.scroll\{max-height:none !important;overflow:visible !important", prt)
     assert "thead{display:table-header-group}" in prt
     assert "h2{break-before:page" in prt and "th{position:static}" in prt
+
+
+def test_a_long_path_stays_on_its_key_line() -> None:
+    """Catches the YAML dumper moving a path longer than 80 characters to the next line (an
+    installed package's data folder is far from a temporary config folder)."""
+    from aiindex.yamlio import dump_yaml, load_yaml
+
+    long = "../" * 6 + "venv/lib/python3.11/site-packages/aiindex/data/asem/iData.csv"
+    text = dump_yaml({"data": {"file": long}})
+    assert f"  file: {long}\n" in text
+    assert load_yaml(text) == {"data": {"file": long}}

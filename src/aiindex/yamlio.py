@@ -190,6 +190,7 @@ def dump_yaml(obj: Any, path: str | Path | None = None) -> str:
         The YAML text.
     """
     y = _yaml()
+    y.width = 4096  # a long path stays on its key's line (the default 80 moved it to the next)
     buf = io.StringIO()
     y.dump(_plain(obj), buf)
     text = buf.getvalue()
