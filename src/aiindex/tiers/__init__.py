@@ -2,7 +2,7 @@
 
 * one-dimensional tiering of a score by a registered method (:data:`TIERERS`: ``jenks``,
   ``thresholds``, ``sizes``, ``largest_gaps``, ``quantiles``, ``head_tail``) and
-  :func:`choose_k` (:mod:`aiindex.tiers.methods`);
+  :func:`choose_k`, and the score band of every tier (:func:`tier_bands`) (:mod:`aiindex.tiers.methods`);
 * Ward or k-means clusters of dimension profiles (:func:`tiers_profile`);
 * rule-based refinement (:func:`refine_tiers`), e.g. the 2023 Global AI Innovation Index rule;
 * tier stability over replicated scores (:func:`tier_probabilities`);
@@ -21,6 +21,7 @@ from .methods import (
     quantiles,
     sizes,
     thresholds,
+    tier_bands,
     tiers_1d,
 )
 from .profile import tiers_profile
@@ -38,6 +39,7 @@ __all__ = [
     "largest_gaps",
     "quantiles",
     "refine_tiers",
+    "tier_bands",
     "sizes",
     "thresholds",
     "tier_probabilities",
