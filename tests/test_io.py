@@ -111,3 +111,27 @@ def test_outputs_get_the_permissions_of_any_new_file(tmp_path):
     assert stat.S_IMODE(single.stat().st_mode) == 0o644
     assert stat.S_IMODE(folder_file.stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "out" / "manifest.json").stat().st_mode) == 0o644
+
+
+def test_pre_check_and_output_folder_agree_on_hidden_files(tmp_path):
+    """Catches check_output accepting a folder that OutputDir then refuses after a long run."""
+    from aiindex._io import check_output
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".gitkeep").write_text("")
+    check_output(out, folder=True)
+    with OutputDir(out) as d:
+        d.write_text("a.csv", "x\n1\n")
+    assert (out / ".gitkeep").exists() and (out / "a.csv").exists()
+
+
+def test_temporaries_are_left_alone_in_a_folder_that_is_not_ours(tmp_path):
+    """Catches the clean-up of stale temporaries running before the folder is known to be ours."""
+    out = tmp_path / "theirs"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / ".abc.part-notes.txt").write_text("someone's")
+    with pytest.raises(AIIndexError, match="not empty"), OutputDir(out):
+        pass
+    assert (out / ".abc.part-notes.txt").exists()

@@ -83,6 +83,13 @@ def _umask() -> int:
     return mask
 
 
+def _foreign_entries(folder: Path) -> list[str]:
+    """Names in ``folder`` that an aiindex run did not write: everything but the manifest,
+    hidden files (``.gitkeep``, editor files) and temporaries of an interrupted run."""
+    return sorted(e.name for e in folder.iterdir()
+                  if not e.name.startswith(".") and e.name != MANIFEST)
+
+
 def check_output(path: str | Path, *, folder: bool) -> None:
     """Fail early (before a long run) when ``path`` cannot take the output: a file where a
     folder is needed or the reverse, a parent that is a file, a folder that is not writable, or
@@ -99,11 +106,11 @@ def check_output(path: str | Path, *, folder: bool) -> None:
     if not folder and p.is_dir():
         raise OutputError(f"output {p} is a folder; give a file name")
     if folder and p.is_dir():
-        entries = [e.name for e in p.iterdir() if not e.name.startswith(".")]
-        if entries and MANIFEST not in entries:
+        entries = _foreign_entries(p)
+        if entries and not (p / MANIFEST).exists():
             raise OutputError(
                 f"output folder {p} is not empty and has no {MANIFEST} of an earlier aiindex "
-                f"run ({', '.join(sorted(entries)[:8])}); write to a new or empty folder")
+                f"run ({', '.join(entries[:8])}); write to a new or empty folder")
     base = p if folder and p.is_dir() else p.parent
     while not base.exists():
         base = base.parent
@@ -228,13 +235,8 @@ class OutputDir:
         if not os.access(self.root, os.W_OK | os.X_OK):
             raise OutputError(f"cannot write {self.root}: permission denied; choose a folder "
                               "you can write to")
-        for stale in self.root.glob(f".*{_PART}*"):  # temporaries of a killed run
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
         manifest = self.root / MANIFEST
-        entries = [p for p in self.root.iterdir() if p.name != MANIFEST]
+        entries = _foreign_entries(self.root)
         self._old: list[str] = []
         if manifest.exists():
             try:
@@ -244,11 +246,17 @@ class OutputDir:
                 raise OutputError(f"{manifest} is not an aiindex manifest; write to an empty "
                                   "folder or remove it") from None
         elif entries:
-            shown = ", ".join(sorted(p.name for p in entries)[:8])
+            shown = ", ".join(entries[:8])
             raise OutputError(
                 f"output folder {self.root} is not empty and has no {MANIFEST} of an earlier "
                 f"aiindex run ({shown}{', ...' if len(entries) > 8 else ''}); write to a new "
                 "or empty folder, or remove those files")
+        # the folder is ours (or empty but for hidden files): remove temporaries of a killed run
+        for stale in self.root.glob(f".*{_PART}*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
     def __enter__(self) -> OutputDir:
         self._prepare()
