@@ -298,3 +298,20 @@ def test_run_panel_errors(asem_dir: Path) -> None:
         run_panel(ASEM_CFG, bounds="global")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="at least two years"):
         run_panel(ROOT / "configs" / "asem.yaml")
+
+
+@pytest.mark.parametrize("name", ["asem_panel", "gaiii_panel"])
+def test_run_of_a_pooled_panel_equals_its_year_of_run_panel(name) -> None:
+    """run() on a pooled panel config (one load, pooled_reference) equals run_panel's result of
+    the same year: scores, ranks, tiers and every stage table."""
+    import aiindex
+    from aiindex.data.bundled import bundled_config
+
+    one = aiindex.run(name)
+    full = run_panel(bundled_config(name)).results[one.year]
+    pd.testing.assert_frame_equal(one.scores, full.scores)
+    pd.testing.assert_frame_equal(one.ranks, full.ranks)
+    for k in full.stages:
+        pd.testing.assert_frame_equal(one.stages[k], full.stages[k], obj=k)
+    if full.tiers is not None:
+        pd.testing.assert_series_equal(pd.Series(one.tiers), pd.Series(full.tiers))

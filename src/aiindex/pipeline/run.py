@@ -17,9 +17,8 @@ from ..errors import AIIndexError, ConfigError, Problem, ValidationError
 from ..framework import Framework, Node
 from ..framework.tree import _flatten, _read_table
 from ..yamlio import load_yaml
-from .build import _choose_year, build_framework, load_dataset, run_dataset
+from .build import build_framework, load_dataset, run_dataset
 from .checks import config_problems
-from .panel import run_panel
 from .result import Result
 
 __all__ = ["run", "validate"]
@@ -52,11 +51,8 @@ def run(config_or_path: Any = None, data: Any = None,
     if problems:
         raise ValidationError(problems, title="invalid config")
     ds = load_dataset(cfg, fw, data)
-    if ds.is_panel and cfg.normalize.flag("pooled"):
-        # pooled normalisation bounds need every year: run the panel, return the chosen year
-
-        year = _choose_year(cfg, ds, None)
-        return run_panel(cfg, years=[year], data=data).results[year]
+    # a pooled panel config: run_dataset takes the pooled bounds over every year
+    # (pooled_reference), so the result equals that year's result of run_panel
     return run_dataset(cfg, fw, ds)
 
 
