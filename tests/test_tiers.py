@@ -632,3 +632,17 @@ def test_tier_probabilities_inf_names_unit_and_replication() -> None:
     with pytest.raises(DataError, match="unit 'A' in replication 0"):
         tier_probabilities(np.array([np.inf, 1.0]), method="jenks", params={"k": 2},
                            units=["A", "B"])
+
+
+def test_tiers_section_booleans_are_strict() -> None:
+    """Catches apply_tiers_config reading standardize: 'no' by truthiness (as True)."""
+    import aiindex
+    from aiindex.errors import ConfigError
+    from aiindex.tiers import apply_tiers_config
+
+    res = aiindex.run("asem")
+    sec = {"method": "ward", "k": 3, "standardize": "no"}
+    with pytest.raises(ConfigError, match="tiers.standardize got 'no'"):
+        apply_tiers_config(sec, res)
+    ok = apply_tiers_config({**sec, "standardize": False}, res)
+    assert ok.tiers.notna().all()

@@ -357,7 +357,7 @@ def pooled_reference(cfg: Config, fw: Framework, ds: Dataset,
     DataFrame or None
         The stacked treated data, or ``None``.
     """
-    if not (ds.is_panel and cfg.normalize.option("pooled", False)):
+    if not (ds.is_panel and cfg.normalize.flag("pooled")):
         return None
     treated = {y: (prep if prep is not None and prep.year == y
                    else prepare(cfg, fw, ds, year=y, check=False)).stages["treated"]

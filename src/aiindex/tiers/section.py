@@ -17,6 +17,15 @@ _PROFILE_METHODS = ("ward", "kmeans")
 _SECTION_KEYS = ("method", "node", "rules", "profile", "seed", "standardize", "n_init")
 
 
+def _flag(sec: Mapping[str, Any], key: str) -> bool:
+    """A boolean key of the section: ``true``/``false`` only (never the truthiness of "no")."""
+    v = sec.get(key, False)
+    if not isinstance(v, bool):
+        raise ConfigError(f"tiers.{key} got {v!r}; expected true or false (yes/no/on/off and "
+                          "quoted text are not booleans)")
+    return v
+
+
 def apply_tiers_config(section: Mapping[str, Any], result: Any) -> TierResult:
     """Tiers from a config's ``tiers`` section and a pipeline result.
 
@@ -55,7 +64,7 @@ def apply_tiers_config(section: Mapping[str, Any], result: Any) -> TierResult:
                              else result.stages["aggregated"][dims], scores,
                              k=params.pop("k"), method=method, seed=int(sec.get("seed", 0)),
                              use=str(sec.get("profile", "scores")),
-                             standardize=bool(sec.get("standardize", False)),
+                             standardize=_flag(sec, "standardize"),
                              n_init=int(sec.get("n_init", 10)))
         if params:
             raise ConfigError(f"tiers: unknown key(s) {sorted(params)} for method {method!r}")
