@@ -646,3 +646,16 @@ def test_tiers_section_booleans_are_strict() -> None:
         apply_tiers_config(sec, res)
     ok = apply_tiers_config({**sec, "standardize": False}, res)
     assert ok.tiers.notna().all()
+
+
+def test_tier_bands_say_when_tied_scores_are_split() -> None:
+    """Catches a band '>= 60' for tier 1 while a unit scoring 60 sits in tier 2 (sizes split
+    ties), which the Excel workbook publishes as the tier's band."""
+    from aiindex.tiers.methods import tier_bands, tiers_1d
+
+    s = pd.Series([70, 60, 60, 30, 10.0], index=list("abcde"))
+    bands = tier_bands(tiers_1d(s, "sizes", sizes=[2, 3]))
+    assert list(bands["band"]) == [">= 60; scores of 60 split between tiers 1 and 2",
+                                   "< 60; scores of 60 split between tiers 1 and 2"]
+    clean = tier_bands(tiers_1d(s, "jenks", k=3))
+    assert list(clean["band"]) == [">= 60", ">= 30 and < 60", "< 30"]

@@ -771,7 +771,9 @@ def tier_bands(result: TierResult, scores: pd.Series | None = None) -> pd.DataFr
     the cuts are the configured ``breaks`` (``closed="right"``: a score equal to a cut belongs
     to the lower band). A data-driven method (``jenks``, ``quantiles``, ``sizes``, ...) has no
     thresholds of its own: its cut for tier ``t`` is the lowest score of tier ``t`` when the
-    method set the tiers, so the band holds exactly that tier's scores. Tiers refined by rules
+    method set the tiers, so the band holds exactly that tier's scores, unless equal scores were
+    split between two tiers (``sizes``, ``quantiles`` with ``ties="split"``), which both bands
+    then say (``"; scores of 60 split between tiers 1 and 2"``). Tiers refined by rules
     (:func:`refine_tiers` through the ``tiers`` section, ``method="refine"``) report the bands of
     the method *before* the rules (``params["base_method"]`` and ``params["base"]``): the rules
     may move a unit outside its band, which :attr:`TierResult.record` (``min``/``max``) shows.
@@ -808,6 +810,7 @@ def tier_bands(result: TierResult, scores: pd.Series | None = None) -> pd.DataFr
     ok = b.notna()
     n = max(len(result.record), int(b[ok].max()) if ok.any() else 0)
     closed = "left"
+    split: list[bool] = []  # cuts that equal scores straddle (data-driven methods only)
     if name == "thresholds":
         cuts = [float(e) for e in np.sort(np.asarray(params["breaks"], dtype=np.float64))[::-1]]
         closed = str(params.get("closed", "left"))
@@ -819,10 +822,15 @@ def tier_bands(result: TierResult, scores: pd.Series | None = None) -> pd.DataFr
                             f"refined by rules after {name!r})")
         if refined:
             s = _scores_series(scores, "tier_bands").reindex(b.index)
-            low = s[ok].groupby(b[ok].astype("int64").to_numpy()).min()
+            g = s[ok].groupby(b[ok].astype("int64").to_numpy())
+            low, high = g.min(), g.max()
         else:
-            low = result.record["min"]
+            low, high = result.record["min"], result.record["max"]
         cuts = [float(low.get(t, np.nan)) for t in range(1, n)]
+        # equal scores split between two tiers (sizes/quantiles with ties="split"): the cut is
+        # not a threshold that separates them, and the band says so
+        split = [bool(float(low.get(t, np.nan)) <= float(high.get(t + 1, np.nan)))
+                 for t in range(1, n)]
         basis = f"{name}: each tier's lowest score when the method set the tiers"
     else:
         cuts = [np.nan] * max(n - 1, 0)
@@ -832,8 +840,13 @@ def tier_bands(result: TierResult, scores: pd.Series | None = None) -> pd.DataFr
     lower = np.array(cuts + [np.nan])[:n]
     upper = np.array([np.nan] + cuts)[:n]
     idx = pd.RangeIndex(1, n + 1, name="tier")
-    return pd.DataFrame({"lower": lower, "upper": upper, "closed": closed,
-                         "band": [_band_text(lo, up, closed) for lo, up in zip(lower, upper, strict=True)],
+    band = [_band_text(lo, up, closed) for lo, up in zip(lower, upper, strict=True)]
+    for t, (cut, tie) in enumerate(zip(cuts, split or [False] * len(cuts), strict=True), 1):
+        if tie and t < n:  # the cut below tier t is shared by tiers t and t + 1
+            note = f"; scores of {_cut_text(cut)} split between tiers {t} and {t + 1}"
+            band[t - 1] += note
+            band[t] += note
+    return pd.DataFrame({"lower": lower, "upper": upper, "closed": closed, "band": band,
                          "basis": basis}, index=idx)
 
 
