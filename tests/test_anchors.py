@@ -333,3 +333,16 @@ def test_report_has_the_scorecard_and_the_imputed_share() -> None:
 
     plain = aiindex.run(res.config, overrides={"output": {"anchors": None, "show_imputed": None}})
     assert "imputed_%" not in _results_section(plain)
+
+
+def test_rank_rise_fails_when_the_unit_is_missing_from_an_edition() -> None:
+    """Catches NaN ranks counting as rises (np.diff >= 0 is False for NaN): E is 4th in 2021,
+    absent in 2022 and 5th in 2023 — it never rose."""
+    v21 = view({"A": 90, "B": 60, "C": 50, "E": 40}, {"A": 1, "B": 2, "C": 2, "E": 3})
+    v23 = view({"A": 95, "B": 55, "C": 56, "D": 10, "E": 5}, {"A": 1, "B": 1, "C": 2, "D": 3,
+                                                              "E": 3})
+    views = {2021: v21, 2022: V22, 2023: v23}
+    f = {"id": "x", "source": "S", "edition": 2023, "kind": "rank_rise", "unit": "E",
+         "editions": [2021, 2022, 2023]}
+    r = evaluate_facts([f], views).iloc[0]
+    assert r["status"] == "fail" and r["distance"] == 2 and r["ours"] == "4 → — → 5"
