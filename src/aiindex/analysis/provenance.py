@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MethodError
-from ..stages import aggregate_stage, stage_choices
+from ..stages import AGGREGATORS, aggregate_stage, stage_choices
 
 __all__ = ["imputed_share"]
 
@@ -27,8 +27,9 @@ def _check_linear(result: Any) -> None:
     """The decomposition needs arithmetic means everywhere and no rescaling of aggregates."""
     fw = result.framework
     choices = stage_choices(result.config, fw, "aggregate")
-    other = {c: ch.method for c, ch in choices.items()
-             if c in fw.aggregates and ch.method not in ("arithmetic", "a_amean", "mean")}
+    other = {c: ch.method for c, ch in choices.items() if c in fw.aggregates
+             and (AGGREGATORS.canonical(ch.method) if ch.method in AGGREGATORS
+                  else ch.method) != "arithmetic"}
     if other:
         raise MethodError(f"imputed_share needs arithmetic aggregation at every node; "
                           f"{other} use other aggregators")
