@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -284,6 +285,32 @@ def test_dask_backend_local_cluster():
     pd.testing.assert_frame_equal(ref.scores, res.scores)
     pd.testing.assert_frame_equal(ref.rank_stats, res.rank_stats)
     assert res.info["backend"] == "dask"
+
+
+def test_dask_threaded_scheduler_in_windows_keeps_order(monkeypatch):
+    """Without a client the threaded scheduler runs a window of tasks at a time (memory of one
+    window, not of every task's rows); more tasks than a window must come back in order."""
+    pytest.importorskip("dask")
+    from aiindex.analysis.uncertainty import run as run_mod
+
+    calls: list[int] = []
+    import dask
+
+    real = dask.compute
+
+    def counting(*args, **kw):
+        calls.append(len(args))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(dask, "compute", counting)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # a window of 2 tasks on any machine
+    eng = Engine(toy_config(ALL_FACTORS), data=TOY_DATA)
+    kw = {"n": 5 * 65_536, "seed": 3, "keep_scores": False, "keep_design": False}  # 5 blocks
+    ref = uncertainty(None, engine=eng, **kw)
+    res = uncertainty(None, engine=eng, backend="dask", **kw)
+    assert run_mod._dask_client() is None
+    assert calls == [2, 2, 1]  # 5 tasks (design blocks) in windows of 2
+    pd.testing.assert_frame_equal(ref.rank_stats, res.rank_stats)
 
 
 def test_cli_uncertainty(tmp_path, asem_dir, capsys):

@@ -15,6 +15,7 @@ client it uses dask's local threaded scheduler.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections import deque
@@ -453,11 +454,13 @@ def _run_dask(eng: Engine, source: Any, opts: RunOptions, targets: np.ndarray | 
     rows = (64 << 20) // (16 * eng.n_units) if opts.collect and targets is None else None
     tasks = source.tasks(max(opts.chunk, rows) if rows is not None else None)
     client = _dask_client()
-    if client is None:  # dask's local threaded scheduler
-        parts = dask.compute(*[dask.delayed(run_task)(eng, source, a, b, opts, targets)
-                               for a, b in tasks], scheduler="threads")
-        for p in parts:
-            consume(p)
+    if client is None:  # dask's local threaded scheduler, a window of tasks at a time
+        window, todo = 2 * (os.cpu_count() or 1), list(tasks)
+        for i in range(0, len(todo), window):  # memory: the outputs of one window, not all
+            parts = dask.compute(*[dask.delayed(run_task)(eng, source, a, b, opts, targets)
+                                   for a, b in todo[i:i + window]], scheduler="threads")
+            for p in parts:
+                consume(p)
         return
     eng_f = client.scatter(eng, broadcast=True, hash=False)
     src_f = client.scatter(source, broadcast=True, hash=False)
