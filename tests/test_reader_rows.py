@@ -1,5 +1,5 @@
 """Row numbers of data problems as in the file (blank CSV lines, empty Excel rows), unit codes
-that are fractional numbers."""
+that are fractional numbers, and unit names from ``data.names`` matched like the data's codes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from aiindex.config import resolve_config
 from aiindex.data import load_data
 from aiindex.errors import ValidationError
 from aiindex.framework import Framework
+from aiindex.pipeline.build import load_dataset
 
 FW = Framework.from_dict({"code": "I", "children": [{"code": "a"}, {"code": "b"}]})
 
@@ -145,3 +147,33 @@ def test_xlsx_fractional_code_names_file_and_row(tmp_path):
     del cells[(4, 1)]
     cells[(4, 1)] = "B"
     assert list(load_data(_xlsx(tmp_path, cells, "ok.xlsx"), FW).metrics.index) == ["123", "B"]
+
+
+# ------------------------------------------------------------------ unit names (data.names)
+
+
+def _cfg(names):
+    return resolve_config({"framework": {"code": "I", "children": [{"code": "a"}, {"code": "b"}]},
+                           "data": {"names": names}})
+
+
+DATA = pd.DataFrame({"uCode": ["AUT", "123", "BEL"], "a": [1, 2, 3], "b": [4, 5, 6]})
+
+
+def test_names_file_codes_are_stripped(tmp_path):
+    p = _csv(tmp_path, "code,name\n AUT ,Austria\nBEL,Belgium\n", "names.csv")
+    ds = load_dataset(_cfg(str(p)), FW, DATA)
+    assert ds.names.to_dict() == {"AUT": "Austria", "123": "123", "BEL": "Belgium"}
+
+
+def test_names_xlsx_number_code_matches_text_code(tmp_path):
+    cells = {(1, 1): "code", (1, 2): "name", (2, 1): 123, (2, 2): "One-two-three",
+             (3, 1): "ZZZ", (3, 2): "Nobody"}
+    ds = load_dataset(_cfg(str(_xlsx(tmp_path, cells, "names.xlsx"))), FW, DATA)
+    assert ds.names.to_dict() == {"AUT": "AUT", "123": "One-two-three", "BEL": "BEL"}
+    assert ds.extra["unmatched_names"] == ["ZZZ"]
+
+
+def test_names_mapping_in_the_config_is_stripped_too():
+    ds = load_dataset(_cfg({" BEL": "Belgium"}), FW, DATA)
+    assert ds.names["BEL"] == "Belgium" and "unmatched_names" not in ds.extra
