@@ -10,11 +10,15 @@ Cells read as missing in numeric columns: empty, and the markers in :data:`MISSI
 Any other text (``85%``, ``1,234``) is an error naming file, row and column. Either comes from CSV, Excel or a DataFrame; the caller's DataFrame is never modified.
 
 Every problem (a text value in a numeric column, a duplicate unit code, a missing unit code, a
-metric of the framework missing from the data) is collected and reported together.
+metric of the framework missing from the data) is collected and reported together. A problem
+names the row as in the file: the line of a CSV file (blank lines counted) or the row of the
+sheet (empty rows counted); for a DataFrame, the 0-based position; for a long table, the file
+row of a bad value and the position in the pivoted (wide) table otherwise.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,6 +137,12 @@ def read_table(path: str | Path, sheet: str | int | None = None, *,
         not in ``encoding``, a row with more fields than the header, a duplicate column name, a
         missing sheet, a file that is not a workbook.
     """
+    return _read_rows(path, sheet, encoding)[0]
+
+
+def _read_rows(path: str | Path, sheet: str | int | None,
+               encoding: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`read_table`, and the 1-based file (or sheet) row of each data row."""
     p = Path(path)
     if not p.exists():
         raise DataError(f"data file not found: {p}")
@@ -141,17 +151,15 @@ def read_table(path: str | Path, sheet: str | int | None = None, *,
                         "data.file or --data)")
     suffix = p.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        df = _read_excel(p, sheet)
-    elif suffix == ".xls":
+        return _read_excel(p, sheet)
+    if suffix == ".xls":
         raise DataError(f"data file {p} is in the old Excel .xls format; save it as .xlsx or "
                         "CSV")
-    elif suffix in TEXT_SUFFIXES:
-        df = _read_csv(p, encoding)
-    else:
-        raise DataError(f"data file {p} has an unsupported type {suffix or '(no suffix)'!r}; "
-                        f"use CSV ({', '.join(TEXT_SUFFIXES)}) or Excel "
-                        f"({', '.join(EXCEL_SUFFIXES)})")
-    return df
+    if suffix in TEXT_SUFFIXES:
+        return _read_csv(p, encoding)
+    raise DataError(f"data file {p} has an unsupported type {suffix or '(no suffix)'!r}; "
+                    f"use CSV ({', '.join(TEXT_SUFFIXES)}) or Excel "
+                    f"({', '.join(EXCEL_SUFFIXES)})")
 
 
 def _decode(p: Path, encoding: str) -> str:
@@ -175,12 +183,41 @@ def _decode(p: Path, encoding: str) -> str:
     return text
 
 
-def _read_csv(p: Path, encoding: str) -> pd.DataFrame:
+#: line ends of a text file (pandas also ends a line at a lone ``\r``)
+_LINE_END = r"\r\n|\r|\n"
+
+
+def _blank_lines(lines: pd.Series, sep: str) -> np.ndarray:
+    """Mask of the lines pandas skips as blank: nothing but spaces and tabs (a tab is a field
+    separator, not a blank, in a tab-separated file)."""
+    blank = lines.str.strip(" \t").eq("")
+    if sep == "\t":
+        blank &= ~lines.str.contains("\t", regex=False)
+    return blank.to_numpy(bool)
+
+
+def _record_lines(text: str, sep: str, raw: pd.DataFrame) -> np.ndarray:
+    """The 1-based line of the file on which each record (row of ``raw``) starts.
+
+    pandas skips blank lines and counts records, not lines. Without quoted fields spanning
+    lines, the records are the non-blank lines. A record with line breaks in quoted fields spans
+    ``1 +`` their count lines; then the records are counted on from the first one as if no blank
+    line stood between them (exact unless a file has both)."""
+    lines = pd.Series(re.split(_LINE_END, text), dtype=object).astype(str)
+    filled = np.flatnonzero(~_blank_lines(lines, sep)) + 1
+    if len(filled) == len(raw):  # a record spanning lines has two non-blank lines or more
+        return filled
+    breaks = raw.apply(lambda c: c.astype(str).str.count(_LINE_END)).sum(axis=1).to_numpy()
+    first = filled[0] if len(filled) else 1
+    return first + np.concatenate([[0], np.cumsum(1 + breaks)[:-1]]).astype(int)
+
+
+def _read_csv(p: Path, encoding: str) -> tuple[pd.DataFrame, np.ndarray]:
     import io
-    import re
 
     text = _decode(p, encoding)
-    head = text.split("\n", 1)[0]
+    start = re.match(r"(?:[ \t]*(?:\r\n|\r|\n))*", text).end()  # after leading blank lines
+    head = re.split(_LINE_END, text[start:], maxsplit=1)[0]
     sep = max((",", ";", "\t"), key=lambda c: (head.count(c), c == ","))
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
@@ -194,10 +231,11 @@ def _read_csv(p: Path, encoding: str) -> pd.DataFrame:
         raise DataError(f"data file {p} cannot be read as CSV: {exc}") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"data file {p} is empty") from None
-    return _with_header(raw.fillna(""), p, "")
+    raw = raw.fillna("")
+    return _with_header(raw, p, "", _record_lines(text, sep, raw))
 
 
-def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_excel(p: Path, sheet: str | int | None) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         book = pd.ExcelFile(p, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001 - zipfile / openpyxl errors of a corrupt file
@@ -222,15 +260,19 @@ def _read_excel(p: Path, sheet: str | int | None) -> pd.DataFrame:
     if raw.dropna(how="all").empty:
         raise DataError(f"sheet {name!r} of data file {p} is empty (its sheets: {shown}; "
                         "data.sheet chooses one)")
-    raw = raw.dropna(how="all").dropna(axis=1, how="all").reset_index(drop=True)
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    sheet_rows = raw.index.to_numpy(dtype=int) + 1  # pandas reads from sheet row 1
+    raw = raw.reset_index(drop=True)
     raw = raw.astype(object).where(raw.notna(), "")
-    df = _with_header(raw, p, f" (sheet {name!r})")
+    df, rows = _with_header(raw, p, f" (sheet {name!r})", sheet_rows)
     df.attrs.update({"sheet": name, "sheets": names})
-    return df
+    return df, rows
 
 
-def _with_header(raw: pd.DataFrame, p: Path, where: str) -> pd.DataFrame:
-    """Row 0 as the header (checked for duplicates), the other rows as data."""
+def _with_header(raw: pd.DataFrame, p: Path, where: str,
+                 lines: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Row 0 as the header (checked for duplicates), the other rows as data; ``lines`` holds the
+    file row of each row of ``raw``, returned for the data rows."""
     header = ["" if (isinstance(v, float) and np.isnan(v)) else
               str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
               for v in raw.iloc[0]]
@@ -246,7 +288,7 @@ def _with_header(raw: pd.DataFrame, p: Path, where: str) -> pd.DataFrame:
     df.columns = cols
     if df.empty:
         raise DataError(f"data file {p}{where} has a header but no rows (0 units)")
-    return df
+    return df, np.asarray(lines[1:], dtype=int)
 
 
 _MISSING_HINT = ("a number, an empty cell or a missing marker (NA, N/A, n/a, NaN, NULL, #N/A, ., "
@@ -277,6 +319,16 @@ def _comma_numbers(t: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out.where(ok, "x"), numberish & ~ok
 
 
+#: the row reported for each 0-based position of a table: an array of the file (or sheet) rows,
+#: or an offset added to the position (0 for a DataFrame given by the caller)
+Rows = int | np.ndarray
+
+
+def _row(rows: Rows, pos: int) -> int:
+    """The row number reported for the 0-based position ``pos`` of a table."""
+    return int(pos + rows) if np.ndim(rows) == 0 else int(rows[pos])
+
+
 def _unit(units: pd.Series | None, pos: int) -> str:
     if units is None or not str(units.iloc[pos]):
         return ""
@@ -298,12 +350,13 @@ def _collapse(problems: list[Problem], keep: int = 3) -> list[Problem]:
     return out
 
 
-def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
+def _to_float(col: pd.Series, *, name: str, source: str, row_offset: Rows,
               problems: list[Problem], decimal: str = ".",
               units: pd.Series | None = None) -> pd.Series:
     """Parse a column to float64; every non-numeric value is a problem (row numbers as in the
-    file). Text is parsed with the ``decimal`` mark; numbers (a numeric dtype or Excel number
-    cells) are taken as they are; booleans and other objects are problems; so is ``inf``."""
+    file: ``row_offset`` maps positions to rows, see :func:`_row`). Text is parsed with the
+    ``decimal`` mark; numbers (a numeric dtype or Excel number cells) are taken as they are;
+    booleans and other objects are problems; so is ``inf``."""
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         out = col.astype("float64")
         _inf_problems(out, col, name, source, row_offset, problems, units)
@@ -326,7 +379,7 @@ def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
         for pos in np.flatnonzero(ambiguous):
             problems.append(Problem(
                 "a number that does not fit data.decimal ','" + _unit(units, pos), file=source,
-                row=pos + row_offset,
+                row=_row(row_offset, pos),
                 column=name, value=s.iloc[pos],
                 expected="a decimal comma and thousands groups of exactly three digits (1234,5 "
                          "or 1.234,5); '.' alone is not a decimal mark here"))
@@ -335,17 +388,17 @@ def _to_float(col: pd.Series, *, name: str, source: str, row_offset: int,
         bad |= parse & num.isna().to_numpy() & ~ambiguous
     for pos in np.flatnonzero(bad):
         problems.append(Problem("non-numeric value in a numeric column" + _unit(units, pos),
-                                file=source, row=pos + row_offset, column=name,
+                                file=source, row=_row(row_offset, pos), column=name,
                                 value=s.iloc[pos], expected=_MISSING_HINT))
     _inf_problems(num, s, name, source, row_offset, problems, units)
     return num
 
 
-def _inf_problems(out: pd.Series, orig: pd.Series, name: str, source: str, row_offset: int,
+def _inf_problems(out: pd.Series, orig: pd.Series, name: str, source: str, row_offset: Rows,
                   problems: list[Problem], units: pd.Series | None = None) -> None:
     for pos in np.flatnonzero(np.isinf(out.to_numpy(dtype="float64"))):
         problems.append(Problem("infinite value (or a number too large for a float)"
-                                + _unit(units, pos), file=source, row=pos + row_offset,
+                                + _unit(units, pos), file=source, row=_row(row_offset, pos),
                                 column=name,
                                 value=orig.iloc[pos], expected="a finite number"))
 
@@ -383,22 +436,22 @@ def load_data(
 
     sec = section or DataSection()
     if isinstance(source, pd.DataFrame):
-        df, name, offset = source.copy(), "<DataFrame>", 0
+        df, name, rows = source.copy(), "<DataFrame>", 0  # 0-based positions
         _check_frame(df)
     elif sec.reader is not None:
-        df, name, offset = _named_reader(sec.reader, Path(source)), str(source), 0
+        df, name, rows = _named_reader(sec.reader, Path(source)), str(source), 0
     else:
-        df, name = read_table(source, sec.sheet, encoding=sec.encoding), str(source)
-        offset = 2  # header = row 1
+        df, rows = _read_rows(source, sec.sheet, sec.encoding)  # rows of the file
+        name = str(source)
     fmt = sec.format
     if fmt == "auto":
         fmt = "long" if (sec.metric_column in df.columns and sec.value_column in df.columns) else "wide"
     if fmt == "long":
-        df = _long_to_wide(df, sec, name)
-        offset = 0  # rows of the pivoted table have no file row
+        df = _long_to_wide(df, sec, name, rows)
+        rows = 0  # rows of the pivoted table have no file row
     elif fmt != "wide":
         raise DataError(f"data.format must be auto, wide or long, got {fmt!r}")
-    return _from_wide(df, framework, sec, name, offset)
+    return _from_wide(df, framework, sec, name, rows)
 
 
 def _check_frame(df: pd.DataFrame) -> None:
@@ -426,7 +479,8 @@ def _named_reader(reader: str, path: Path) -> pd.DataFrame:
     raise DataError(f"unknown data.reader {reader!r}; known readers: gii_mendeley, gaiii_panel")
 
 
-def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame:
+def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str,
+                  rows: Rows = 0) -> pd.DataFrame:
     unit = sec.unit_column if sec.unit_column in df.columns else next(
         (c for c in _LONG_UNIT if c in df.columns), None)
     if unit is None:
@@ -444,10 +498,9 @@ def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame
                               title="invalid data")
     idx = [unit] + ([year] if year else [])
     problems: list[Problem] = []
-    offset = 2 if name != "<DataFrame>" else 0  # file rows: header = row 1
     df = df.copy()
     df[sec.value_column] = _to_float(df[sec.value_column], name=sec.value_column, source=name,
-                                     row_offset=offset, problems=problems, decimal=sec.decimal)
+                                     row_offset=rows, problems=problems, decimal=sec.decimal)
     if problems:
         raise ValidationError(_collapse(problems), title=f"invalid data {name}")
     wide = df.pivot(index=idx, columns=sec.metric_column, values=sec.value_column)
@@ -475,7 +528,7 @@ def _long_to_wide(df: pd.DataFrame, sec: DataSection, name: str) -> pd.DataFrame
     return wide
 
 
-def _unit_codes(df: pd.DataFrame, sec: DataSection, name: str, offset: int,
+def _unit_codes(df: pd.DataFrame, sec: DataSection, name: str, rows: Rows,
                 problems: list[Problem]) -> tuple[pd.Series, np.ndarray]:
     """Unit codes as stripped text, and the mask of empty ones (each one a problem)."""
     ucol = sec.unit_column
@@ -486,40 +539,57 @@ def _unit_codes(df: pd.DataFrame, sec: DataSection, name: str, offset: int,
             file=name, column=ucol, expected=f"a column named {ucol!r} (or set "
                                              "data.unit_column to the column of unit codes)")],
             title="invalid data")
-    raw = df[ucol].astype(object)
-    empty = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
+    codes, empty, frac = _code_text(df[ucol])
     for pos in np.flatnonzero(empty):
-        problems.append(Problem("empty unit code", file=name, row=pos + offset, column=ucol))
-    num = pd.to_numeric(raw.where(raw.map(type).isin([float]), None), errors="coerce")
-    as_int = num.notna() & (num == num.round())
-    codes = raw.astype(str).str.strip().where(~empty, "")
-    codes = codes.where(~as_int, num.astype("Int64").astype(str))  # Excel number 123.0 → "123"
+        problems.append(Problem("empty unit code", file=name, row=_row(rows, pos), column=ucol))
+    for pos in np.flatnonzero(frac):
+        problems.append(Problem("a unit code must be text or a whole number", file=name,
+                                row=_row(rows, pos), column=ucol, value=df[ucol].iloc[pos],
+                                expected="a text code (AUT) or a whole number (123)"))
     return codes, empty
 
 
-def _years(df: pd.DataFrame, ycol: str, name: str, offset: int,
+def _code_text(values: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Unit codes as stripped text (a whole number such as Excel's 123.0 as ``"123"``), the mask
+    of empty codes (``""``) and the mask of numbers that are not whole (``1.5``, ``inf``).
+
+    The one rule for the codes of the data and of a names file (``data.names``)."""
+    raw = values.astype(object)
+    empty = (raw.isna() | (raw.astype(str).str.strip() == "")).to_numpy()
+    kind = raw.map(type)
+    is_float = kind.map({t: issubclass(t, float | np.floating) for t in kind.unique()})
+    num = pd.to_numeric(raw.where(is_float.astype(bool), None), errors="coerce").astype("float64")
+    # whole numbers that a float holds exactly (|x| <= 2**53) become integer text
+    as_int = (num.notna() & (num == num.round()) & (num.abs() <= 2.0 ** 53)).to_numpy()
+    frac = num.notna().to_numpy() & ~as_int & ~empty
+    codes = raw.astype(str).str.strip().where(~empty, "")
+    codes = codes.where(~as_int, num.where(as_int).astype("Int64").astype(str))  # 123.0 → "123"
+    return codes, empty, frac
+
+
+def _years(df: pd.DataFrame, ycol: str, name: str, rows: Rows,
            problems: list[Problem]) -> pd.Series | None:
     """The year column as float (whole numbers; missing or fractional years are problems)."""
     if ycol not in df.columns:
         return None
-    years = _to_float(df[ycol], name=ycol, source=name, row_offset=offset, problems=problems)
+    years = _to_float(df[ycol], name=ycol, source=name, row_offset=rows, problems=problems)
     for pos in np.flatnonzero(years.isna().to_numpy()):
-        problems.append(Problem("missing year", file=name, row=pos + offset, column=ycol))
+        problems.append(Problem("missing year", file=name, row=_row(rows, pos), column=ycol))
     frac = years.notna() & (years != years.round())
     for pos in np.flatnonzero(frac.to_numpy()):
-        problems.append(Problem("a year must be a whole number", file=name, row=pos + offset,
+        problems.append(Problem("a year must be a whole number", file=name, row=_row(rows, pos),
                                 column=ycol, value=df[ycol].iloc[pos], expected="e.g. 2018"))
     return years
 
 
 def _duplicate_unit_problems(codes: pd.Series, years: pd.Series | None, empty: np.ndarray,
-                             ucol: str, name: str, offset: int) -> list[Problem]:
+                             ucol: str, name: str, rows: Rows) -> list[Problem]:
     """One problem per row whose unit code (and year) is given more than once."""
     key = pd.DataFrame({"u": codes.to_numpy(), "y": years.to_numpy() if years is not None
                         else 0})
     dup = key.duplicated(keep=False).to_numpy() & ~empty
     what = "duplicate unit code" + (" within a year" if years is not None else "")
-    return [Problem(what, file=name, row=pos + offset, column=ucol, value=codes.iloc[pos],
+    return [Problem(what, file=name, row=_row(rows, pos), column=ucol, value=codes.iloc[pos],
                     expected="unique unit codes") for pos in np.flatnonzero(dup)]
 
 
@@ -570,11 +640,11 @@ def _empty_metric_problems(M: pd.DataFrame, name: str) -> list[Problem]:
 
 
 def _from_wide(df: pd.DataFrame, fw: Framework, sec: DataSection, name: str,
-               offset: int) -> Dataset:
+               rows: Rows) -> Dataset:
     problems: list[Problem] = []
-    codes, empty = _unit_codes(df, sec, name, offset, problems)
-    years = _years(df, sec.year_column, name, offset, problems)
-    problems += _duplicate_unit_problems(codes, years, empty, sec.unit_column, name, offset)
+    codes, empty = _unit_codes(df, sec, name, rows, problems)
+    years = _years(df, sec.year_column, name, rows, problems)
+    problems += _duplicate_unit_problems(codes, years, empty, sec.unit_column, name, rows)
     metrics = fw.metrics
     problems += _missing_metric_problems(df, fw, name)
     denoms = sec.denominators if sec.denominators is not None else [
@@ -584,7 +654,7 @@ def _from_wide(df: pd.DataFrame, fw: Framework, sec: DataSection, name: str,
     groups = _group_columns(df, fw, sec, denoms, name, problems)
     num: dict[str, pd.Series] = {}
     for c in [m for m in metrics if m in df.columns] + [d for d in denoms if d in df.columns]:
-        num[c] = _to_float(df[c], name=c, source=name, row_offset=offset, problems=problems,
+        num[c] = _to_float(df[c], name=c, source=name, row_offset=rows, problems=problems,
                            decimal=sec.decimal, units=codes)
     if not problems:
         problems += _empty_metric_problems(pd.DataFrame(num)[metrics], name)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..config import Config
 from ..data import Dataset, load_data, read_table
+from ..data.readers import _code_text
 from ..errors import AIIndexError, ConfigError, DataError, MethodError
 from ..framework import Framework
 from ..ranks import rank
@@ -92,11 +93,21 @@ def load_dataset(cfg: Config, fw: Framework, data: Any = None) -> Dataset:
             if t.shape[1] < 2:
                 raise DataError(f"unit-name file {path} needs two columns (code, name); it has "
                                 f"{t.shape[1]} (config key data.names)")
-            names = dict(zip(t.iloc[:, 0], t.iloc[:, 1], strict=True))
+            keys, values = t.iloc[:, 0], t.iloc[:, 1]
+        else:
+            keys, values = pd.Series(list(names), dtype=object), pd.Series(list(names.values()))
+        # the names file's codes read by the rule of the data's codes (stripped, 123.0 → "123");
+        # a code given twice: the last one wins
+        text, empty, _ = _code_text(keys)
+        lookup = pd.Series(values.to_numpy(), index=text.to_numpy())[~empty]
+        lookup = lookup[~lookup.index.duplicated(keep="last")]
         codes = ds.names.index.get_level_values(0)
-        mapped = pd.Series([names.get(c, ds.names.iloc[i]) for i, c in enumerate(codes)],
-                           index=ds.names.index, name="uName")
-        ds.names = mapped
+        found = codes.isin(lookup.index)
+        ds.names = pd.Series(np.where(found, codes.map(lookup), ds.names.to_numpy()),
+                             index=ds.names.index, name="uName")
+        unmatched = lookup.index.difference(codes)
+        if len(unmatched):
+            ds.extra["unmatched_names"] = [str(c) for c in unmatched]
     return ds
 
 
