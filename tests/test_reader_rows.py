@@ -177,3 +177,16 @@ def test_names_xlsx_number_code_matches_text_code(tmp_path):
 def test_names_mapping_in_the_config_is_stripped_too():
     ds = load_dataset(_cfg({" BEL": "Belgium"}), FW, DATA)
     assert ds.names["BEL"] == "Belgium" and "unmatched_names" not in ds.extra
+
+
+def test_unmatched_names_are_a_note_of_validate_and_in_the_run_info(tmp_path):
+    """Catches a names file whose codes match no unit passing silently."""
+    from aiindex.pipeline import run, validate
+
+    p = _csv(tmp_path, "code,name\nAUT,Austria\nZZZ,Nobody\n", "names.csv")
+    cfg = {"framework": {"code": "I", "children": [{"code": "a"}, {"code": "b"}]},
+           "data": {"names": str(p)}}
+    notes: list[str] = []
+    assert validate(cfg, DATA, notes=notes) == []
+    assert any("match no unit" in n and "ZZZ" in n for n in notes)
+    assert run(cfg, DATA).info["unmatched_names"] == ["ZZZ"]

@@ -187,8 +187,9 @@ def prepare(cfg: Config, fw: Framework, ds: Dataset, *, year: int | None = None,
     if panel is not None:
         info["panel_years"] = panel.years
         ds = panel.select_year(year)
-    if ds.extra.get("unused_columns"):
-        info["unused_columns"] = list(ds.extra["unused_columns"])
+    for key in ("unused_columns", "unmatched_names"):
+        if ds.extra.get(key):
+            info[key] = list(ds.extra[key])
     ctx = StageContext(framework=fw, groups=ds.groups.copy(), denominators=ds.denominators.copy(),
                        names=ds.names.copy(), year=year,
                        panel=panel.metrics if panel is not None else None)

@@ -116,6 +116,9 @@ def validate(config_or_path: Any, data: Any = None, *, notes: list[str] | None =
         if ds is not None and notes is not None and ds.extra.get("unused_columns"):
             notes.append("unused data columns (not in the framework): "
                          + ", ".join(ds.extra["unused_columns"]))
+        if ds is not None and notes is not None and ds.extra.get("unmatched_names"):
+            notes.append("unit codes of the names file that match no unit of the data: "
+                         + ", ".join(map(str, ds.extra["unmatched_names"][:20])))
         if ds is not None and not problems:
             # a dry run finds what only the data can show (bad parameter values, zero weights,
             # a tiering that cannot be applied, ...)
