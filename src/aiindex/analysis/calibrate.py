@@ -47,7 +47,11 @@ objective (which also handles ``leader``/``minmax`` and the geometric alternativ
 Underdetermined case (a few headline scores): the weights closest to ``prior`` (squared
 distance) with every target met within ``tol`` (SLSQP). For arithmetic aggregation with scale
 ``none`` or ``affine`` the targets are linear in the unknowns and feasibility is certified with
-``scipy.optimize.linprog``; if infeasible the smallest achievable maximum error is reported.
+``scipy.optimize.linprog`` (within the weight bounds: for ``affine`` as
+``lo_j·b <= v_j <= hi_j·b``); if infeasible the smallest achievable maximum error is reported.
+When only the LP finds a point, the ``affine`` fit keeps the LP's ``a, b`` (so the reported
+predictions are the certified ones). A fit is reported feasible only after checking that every
+target is within its tolerance and the weights within their bounds.
 How much such a fit pins down is the subject of :mod:`aiindex.analysis.identify`.
 
 Across the tree: with arithmetic aggregation and complete data, the index is linear in the
@@ -364,14 +368,23 @@ class _Problem:
                     and (w <= self.hi + tol).all()
                     and (np.abs(self.G @ w - 1.0) <= tol).all())
 
-    def predict(self, w: np.ndarray, agg: str, scale: str) -> tuple[np.ndarray, dict[str, float]]:
-        """Predicted published scores of the targets and the scale's constants."""
+    def predict(self, w: np.ndarray, agg: str, scale: str,
+                params: Mapping[str, float] | None = None
+                ) -> tuple[np.ndarray, dict[str, float]]:
+        """Predicted published scores of the targets and the scale's constants.
+
+        For ``affine``, ``params`` with ``a`` and ``b`` fixes the scale (e.g. the one the
+        feasibility LP certified); otherwise (and for every other scale) the constants are
+        fitted: ``a, b`` by least squares."""
         s = self.raw(w, agg)
         st = s[self.t_idx]
         if scale == "none":
             return st, {}
         if not np.isfinite(s).all():
             return np.full_like(st, np.nan), {}
+        if scale == "affine" and params is not None and {"a", "b"} <= set(params):
+            a, b = float(params["a"]), float(params["b"])
+            return a + b * st, {"a": a, "b": b}
         if scale == "affine":
             A = np.column_stack([np.ones_like(st), st])
             if np.ptp(st) <= 0:
@@ -489,10 +502,10 @@ def _fit_ls(P: _Problem, agg: str, scale: str, starts: list[np.ndarray]) -> np.n
 
 
 def _linear_feasible(P: _Problem, scale: str, tol: np.ndarray
-                     ) -> tuple[bool, float, np.ndarray | None]:
+                     ) -> tuple[bool, float, np.ndarray | None, dict[str, float] | None]:
     """LP feasibility for arithmetic none/affine: (feasible, smallest achievable ``t`` with
     ``|error_u| <= t · tol_u / max(tol)`` — the smallest max error when the tolerances are
-    equal —, a feasible w)."""
+    equal —, a feasible w, and for ``affine`` the LP's scale ``{"a", "b"}``, else ``None``)."""
     from scipy.optimize import linprog
 
     Xt = P.X_all[P.t_idx] * P.mult
@@ -501,58 +514,120 @@ def _linear_feasible(P: _Problem, scale: str, tol: np.ndarray
     tol = np.broadcast_to(np.asarray(tol, dtype=float), (n,))
     rho = tol / tol.max() if tol.max() > 0 else np.ones(n)
     tmax = float(tol.max())
-    if scale == "none":
-        # variables (w, t): minimise t s.t. |Xt w - y| <= t, G w = 1
-        c = np.zeros(k + 1)
-        c[-1] = 1
-        A_ub = np.vstack([np.column_stack([Xt, -rho]), np.column_stack([-Xt, -rho])])
-        b_ub = np.concatenate([P.y, -P.y])
-        if P.A_ub is not None and P.b_ub is not None:
-            A_ub = np.vstack([A_ub, np.column_stack([P.A_ub, np.zeros(len(P.A_ub))])])
-            b_ub = np.concatenate([b_ub, P.b_ub])
-        A_eq = np.column_stack([P.G, np.zeros(ng)])
-        b_eq = np.ones(ng)
-        bounds = [*zip(P.lo, [None if not np.isfinite(h) else h for h in P.hi], strict=True),
-                  (0, None)]
-        res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
-                      method="highs")
-        if res.status != 0:
-            return False, float("inf"), None
-        t = float(res.x[-1])
-        w = P.normalise(res.x[:k])
-        return t <= tmax * (1 + 1e-9) + 1e-12, t, w
-    # affine: variables (a, v, t), v = b w, equal group sums, sum of group 0 >= 1e-6
+    if scale == "affine":
+        return _affine_lp(P, Xt, rho, tmax)
+    # variables (w, t): minimise t s.t. |Xt w - y| <= t, G w = 1
+    c = np.zeros(k + 1)
+    c[-1] = 1
+    A_ub = np.vstack([np.column_stack([Xt, -rho]), np.column_stack([-Xt, -rho])])
+    b_ub = np.concatenate([P.y, -P.y])
+    if P.A_ub is not None and P.b_ub is not None:
+        A_ub = np.vstack([A_ub, np.column_stack([P.A_ub, np.zeros(len(P.A_ub))])])
+        b_ub = np.concatenate([b_ub, P.b_ub])
+    A_eq = np.column_stack([P.G, np.zeros(ng)])
+    b_eq = np.ones(ng)
+    bounds = [*zip(P.lo, [None if not np.isfinite(h) else h for h in P.hi], strict=True),
+              (0, None)]
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds,
+                  method="highs")
+    if res.status != 0:
+        return False, float("inf"), None, None
+    t = float(res.x[-1])
+    w = P.normalise(res.x[:k])
+    return t <= tmax * (1 + 1e-9) + 1e-12, t, w, None
+
+
+def _affine_lp(P: _Problem, Xt: np.ndarray, rho: np.ndarray, tmax: float
+               ) -> tuple[bool, float, np.ndarray | None, dict[str, float] | None]:
+    """The affine case of :func:`_linear_feasible`: variables ``(a, v, t)`` with ``v = b·w``
+    (``b`` = the slope = every group's sum of ``v``, equal sums, ``b >= 1e-6``), so the
+    weight bounds ``lo <= w <= hi`` read ``lo_j·b <= v_j <= hi_j·b``."""
+    from scipy.optimize import linprog
+
+    n, k = Xt.shape
+    ng = P.G.shape[0]
     c = np.zeros(k + 2)
     c[-1] = 1
     one, r1 = np.ones((n, 1)), rho[:, None]
+    same = P.G.T @ P.G  # same[j] @ v = the sum of v over j's group (= b)
+    eye = np.eye(k)
+    low, fin = P.lo > 0, np.isfinite(P.hi)
+    bnd = np.vstack([P.lo[low, None] * same[low] - eye[low],  # lo_j·b - v_j <= 0
+                     eye[fin] - P.hi[fin, None] * same[fin]])  # v_j - hi_j·b <= 0
+    zb = np.zeros((len(bnd), 1))
     A_ub = np.vstack([np.hstack([one, Xt, -r1]), np.hstack([-one, -Xt, -r1]),
-                      np.concatenate([[0], -P.G[0], [0]])[None, :]])
-    b_ub = np.concatenate([P.y, -P.y, [-1e-6]])
+                      np.concatenate([[0], -P.G[0], [0]])[None, :], np.hstack([zb, bnd, zb])])
+    b_ub = np.concatenate([P.y, -P.y, [-1e-6], np.zeros(len(bnd))])
     Aeq = P.G[1:] - P.G[0]
     A_eq = np.hstack([np.zeros((len(Aeq), 1)), Aeq, np.zeros((len(Aeq), 1))]) if ng > 1 else None
     b_eq = np.zeros(len(Aeq)) if ng > 1 else None
     res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
                   bounds=[(None, None)] + [(0, None)] * k + [(0, None)], method="highs")
     if res.status != 0:
-        return False, float("inf"), None
+        return False, float("inf"), None, None
     t = float(res.x[-1])
-    return t <= tmax * (1 + 1e-9) + 1e-12, t, P.normalise(res.x[1:k + 1])
+    v = res.x[1:k + 1]
+    b = float(P.G[0] @ v)
+    w = P.normalise(v / b)  # w = v / b; normalise only removes solver round-off
+    return t <= tmax * (1 + 1e-9) + 1e-12, t, w, {"a": float(res.x[0]), "b": b}
+
+
+def _meets(P: _Problem, w: np.ndarray, agg: str, scale: str, tol: np.ndarray,
+           params: Mapping[str, float] | None = None) -> bool:
+    """Whether ``w`` (with the scale ``params``, if given) meets every target within its
+    tolerance, the bounds, the group sums and the extra constraints."""
+    f, _ = P.predict(w, agg, scale, params)
+    e = np.abs(f - P.y)
+    return bool(np.isfinite(e).all() and (e <= tol * (1 + 1e-6) + 1e-9).all()
+                and P.extra_ok(w, 1e-7) and P.within(w))
+
+
+def _affine_polish(P: _Problem, prior: np.ndarray, tol: np.ndarray, w0: np.ndarray,
+                   par0: Mapping[str, float]) -> tuple[np.ndarray, dict[str, float]]:
+    """Min change for the affine scale with its constants free: the weights closest to
+    ``prior`` for which some ``a + b·s`` (``b >= 0``) meets every target, by SLSQP in
+    ``(w, a, b)`` from a feasible point ``(w0, par0)`` (e.g. the LP's)."""
+    from scipy.optimize import minimize
+
+    D = (P.X_all * P.mult)[P.t_idx]
+    k, ng = P.k, P.G.shape[0]
+
+    def err(x: np.ndarray) -> np.ndarray:
+        return x[k] + x[k + 1] * (D @ x[:k]) - P.y
+
+    def jerr(x: np.ndarray) -> np.ndarray:
+        return np.column_stack([x[k + 1] * D, np.ones(len(D)), D @ x[:k]])
+
+    cons = [{"type": "eq", "fun": lambda x: P.G @ x[:k] - 1.0,
+             "jac": lambda x: np.hstack([P.G, np.zeros((ng, 2))])},
+            {"type": "ineq", "fun": lambda x: np.concatenate([tol - err(x), tol + err(x)]),
+             "jac": lambda x: np.vstack([-jerr(x), jerr(x)])}]
+    x0 = np.concatenate([w0, [par0["a"], par0["b"]]])
+    res = minimize(lambda x: float(((x[:k] - prior) ** 2).sum()), x0, method="SLSQP",
+                   jac=lambda x: np.concatenate([2 * (x[:k] - prior), [0.0, 0.0]]),
+                   bounds=[*zip(P.lo, P.hi, strict=True), (None, None), (0, None)],
+                   constraints=cons, options={"ftol": 1e-14, "maxiter": 1000})
+    return P.normalise(res.x[:k]), {"a": float(res.x[k]), "b": float(res.x[k + 1])}
 
 
 def _fit_min_change(P: _Problem, agg: str, scale: str, prior: np.ndarray, tol: np.ndarray,
-                    starts: list[np.ndarray]) -> tuple[np.ndarray, bool, float]:
+                    starts: list[np.ndarray]
+                    ) -> tuple[np.ndarray, bool, float, dict[str, float] | None]:
     """The weights closest to ``prior`` with every target met within its tolerance:
-    ``(w, feasible, max abs error)`` (for an infeasible linear model, the LP's smallest
-    achievable ``t``)."""
+    ``(w, feasible, max abs error, scale constants)`` (for an infeasible linear model, the
+    LP's smallest achievable ``t``). The constants are ``None`` (fitted by :meth:`_Problem.
+    predict`) unless the fit is the affine LP's: then its ``{"a", "b"}``, which the result
+    must keep. ``feasible`` is only reported for weights that were checked: within the bounds
+    and every target within its tolerance with the returned constants."""
     from scipy.optimize import minimize
 
-    w_feas = None
-    lp_best = None
+    w_feas, lp_par = None, None
     if agg == "arithmetic" and scale in ("none", "affine"):
-        ok, lp_best, w_feas = _linear_feasible(P, scale, tol)
+        ok, lp_best, w_feas, lp_par = _linear_feasible(P, scale, tol)
         if not ok:
-            w = w_feas if w_feas is not None else _fit_ls(P, agg, scale, starts)
-            return w, False, lp_best
+            if w_feas is None:
+                return _fit_ls(P, agg, scale, starts), False, lp_best, None
+            return w_feas, False, lp_best, lp_par
 
     def errs(w: np.ndarray) -> np.ndarray:
         f, _ = P.predict(w, agg, scale)
@@ -580,18 +655,40 @@ def _fit_min_change(P: _Problem, agg: str, scale: str, prior: np.ndarray, tol: n
                        constraints=cons,
                        options={"ftol": 1e-14, "maxiter": 1000 if linear else 300})
         w = P.normalise(res.x)
-        if (np.abs(errs(w)) <= tol * (1 + 1e-6) + 1e-9).all() and P.extra_ok(w, 1e-7) \
-                and P.within(w):
+        if _meets(P, w, agg, scale, tol):
             d = float(((w - prior) ** 2).sum())
             if d < best_d:
                 best, best_d = w, d
     if best is not None:
-        return best, True, float(np.abs(errs(best)).max())
-    if w_feas is not None:  # LP says feasible: return its point
-        return w_feas, True, float(np.abs(errs(w_feas)).max())
+        return best, True, float(np.abs(errs(best)).max()), None
+    if w_feas is not None:  # the LP says feasible: its point, checked
+        return _lp_point(P, agg, scale, prior, tol, w_feas, lp_par)
     w = _fit_ls(P, agg, scale, starts)
-    return w, False, float(np.abs(errs(w)).max())
+    return w, False, float(np.abs(errs(w)).max()), None
 
+
+def _lp_point(P: _Problem, agg: str, scale: str, prior: np.ndarray, tol: np.ndarray,
+              w: np.ndarray, par: dict[str, float] | None
+              ) -> tuple[np.ndarray, bool, float, dict[str, float] | None]:
+    """The fallback of :func:`_fit_min_change` when SLSQP found nothing but the LP certified a
+    point: for ``affine`` moved towards the prior (:func:`_closer_affine`); feasible only if
+    the point meets every target within its tolerance (with the LP's constants), the bounds
+    and the extra constraints."""
+    if scale == "affine" and par is not None:
+        w, par = _closer_affine(P, agg, prior, tol, w, par)
+    f, _ = P.predict(w, agg, scale, par)
+    return w, _meets(P, w, agg, scale, tol, par), float(np.abs(f - P.y).max()), par
+
+
+def _closer_affine(P: _Problem, agg: str, prior: np.ndarray, tol: np.ndarray, w: np.ndarray,
+                   par: dict[str, float]) -> tuple[np.ndarray, dict[str, float]]:
+    """``(w, par)`` moved towards the prior with the affine constants free
+    (:func:`_affine_polish`) when the result still meets everything (else unchanged)."""
+    wp, pp = _affine_polish(P, prior, tol, w, par)
+    if _meets(P, wp, agg, "affine", tol, pp) and \
+            ((wp - prior) ** 2).sum() < ((w - prior) ** 2).sum() - 1e-12:
+        return wp, pp
+    return w, par
 
 
 # ------------------------------------------------------------------------------- set-up
@@ -834,7 +931,7 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
     with _progress.step("calibration fits", total=len(aggs) * len(scales)) as advance:
         for agg, sc in ((a, s) for a in aggs for s in scales):
             try:
-                w, feas, mx = _fit_one(problem, agg, sc)
+                w, feas, mx, fixed = _fit_one(problem, agg, sc)
             except (np.linalg.LinAlgError, ValueError, MethodError) as exc:
                 if agg == problem.aggregator and sc == problem.scale:
                     raise MethodError(f"calibrate: the {agg} mean with scale {sc} could not "
@@ -842,7 +939,7 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
                 continue  # an alternative that cannot be fitted is not offered
             finally:
                 advance()
-            f, par = P.predict(w, agg, sc)
+            f, par = P.predict(w, agg, sc, fixed)
             m_abs, rmse, r2 = fit_statistics(P.y, f)
             bound = problem.rounding_bound(w, par, agg, sc)
             outside, ok = _consistency(P.y - f, bound)
@@ -856,11 +953,12 @@ def solve(problem: CalibrationProblem) -> tuple[pd.DataFrame, dict[tuple[str, st
 
 
 def _fit_one(problem: CalibrationProblem, agg: str, scale: str
-             ) -> tuple[np.ndarray, bool | None, float | None]:
-    """One fit: ``(weights, feasible, max error or LP bound)`` (the last two ``None`` in
-    least-squares mode)."""
+             ) -> tuple[np.ndarray, bool | None, float | None, dict[str, float] | None]:
+    """One fit: ``(weights, feasible, max error or LP bound, fixed scale constants)`` (the
+    last three ``None`` in least-squares mode; the constants ``None`` unless the affine LP
+    set them, see :func:`_fit_min_change`)."""
     if problem.mode == "least_squares":
-        return _fit_ls(problem.P, agg, scale, [problem.prior, problem.equal]), None, None
+        return _fit_ls(problem.P, agg, scale, [problem.prior, problem.equal]), None, None, None
     return _fit_min_change(problem.P, agg, scale, problem.prior, problem.tol, [problem.equal])
 
 
@@ -894,8 +992,8 @@ def report(problem: CalibrationProblem, alt: pd.DataFrame,
     P = problem.P
     agg = problem.aggregator
     chosen, ok = _choose(problem, alt)
-    w, feas, best_err, _ = fits[(agg, chosen)]
-    f, par = P.predict(w, agg, chosen)
+    w, feas, best_err, par0 = fits[(agg, chosen)]
+    f, par = P.predict(w, agg, chosen, par0)  # the fit's own constants (e.g. the affine LP's)
     m_abs, rmse, r2 = fit_statistics(P.y, f)
     rounding = problem.rounding_bound(w, par, agg, chosen)
     resid = pd.Series(P.y - f, index=problem.targets.index, name="residual")
