@@ -698,12 +698,15 @@ def _analyses(result: Result, uncertainty: Any, sensitivity: Any,
         want = dict.fromkeys(want, False)
     engine = None
     if any(want.values()):
-        from ..analysis.uncertainty import Engine
+        from ._source import analysis_engine
 
         try:
-            engine = Engine(cfg)
+            engine, why = analysis_engine(result)
+            why = why and f"the configured analyses were not run: {why}"
         except AIIndexError as exc:
-            notes.append(("Analyses not run", f"the configured analyses could not be run: {exc}"))
+            engine, why = None, f"the configured analyses could not be run: {exc}"
+        if engine is None:
+            notes.append(("Analyses not run", why or "the configured analyses could not be run"))
             want = dict.fromkeys(want, False)
     got = {"uncertainty": uncertainty, "sensitivity": sensitivity}
     for kind, w in want.items():

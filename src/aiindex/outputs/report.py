@@ -151,15 +151,25 @@ def _auto(kind: str, result: Result, engine: Any = None) -> Any:
         return run_config(result, engine=engine)
 
 
-def _shared_engine(result: Result, uncertainty: Any, sensitivity: Any) -> Any:
-    """One compiled uncertainty engine when the report computes an analysis, else ``None``."""
+def _configured(result: Result, uncertainty: Any, sensitivity: Any
+                ) -> tuple[Any, Any, str | None]:
+    """The uncertainty and sensitivity results: as given, or the configured ones computed on the
+    data ``result`` was run on (one shared engine); a note when those data are not known."""
     cfg = result.config
-    if not cfg.uncertainty or (uncertainty is not None and
-                               (sensitivity is not None or not cfg.sensitivity)):
-        return None
-    from ..analysis.uncertainty import Engine
+    want_u = uncertainty is None and bool(cfg.uncertainty)
+    want_s = sensitivity is None and bool(cfg.uncertainty and cfg.sensitivity)
+    if not (want_u or want_s):
+        return uncertainty, sensitivity, None
+    from ._source import analysis_engine
 
-    return Engine(cfg)
+    engine, note = analysis_engine(result)
+    if engine is None:
+        return uncertainty, sensitivity, note
+    if want_u:
+        uncertainty = _auto("uncertainty", result, engine)
+    if want_s:
+        sensitivity = _auto("sensitivity", result, engine)
+    return uncertainty, sensitivity, None
 
 
 def _src(result: Result) -> str:
@@ -214,11 +224,14 @@ def _with_imputed(result: Result, t: pd.DataFrame) -> pd.DataFrame:
 def _anchors_section(result: Result) -> str:
     """The scorecard against the published facts named by the config's ``output.anchors``."""
     from ..analysis.anchors import anchors
+    from ._source import anchor_runs
 
     head = "<h2 id='anchors'>Published facts (anchor scorecard)</h2>"
     name = (result.config.output or {}).get("anchors")
     try:
-        return head + anchors(result.config).to_html()
+        runs, note = anchor_runs(result)
+        return (head + (f"<p class='note'>{esc(note)}</p>" if note else "")
+                + anchors(result.config, results=runs).to_html())
     except AIIndexError:
         return head + (f"<p class='note'>The scorecard is not shown: the published-facts file "
                        f"named by output.anchors ({esc(Path(str(name)).name)}) could not be "
@@ -654,7 +667,8 @@ def _config_appendix(result: Result) -> str:
 
 
 # ----------------------------------------------------------------------------------- assembly
-def _header(result: Result, title: str, missing: list[str]) -> list[str]:
+def _header(result: Result, title: str, missing: list[str], why: str | None = None
+            ) -> list[str]:
     """Title, key facts and the data-provenance note (description and ``output.note``)."""
     cfg, fw = result.config, result.framework
     body = [f"<h1>{esc(title)}</h1>",
@@ -676,7 +690,8 @@ def _header(result: Result, title: str, missing: list[str]) -> list[str]:
                                                           "config."]) + "</div>")
     if missing:
         body.append(f"<p class='note'>The config configures {' and '.join(missing)}, but no "
-                    "result was passed to the report and none could be computed here.</p>")
+                    "result was passed to the report and none could be computed here"
+                    + (f": {esc(why)}." if why else ".") + "</p>")
     return body
 
 
@@ -719,15 +734,11 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
                 gap: tuple[str, str] | None = None, identifiability: Any = None) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     cfg = result.config
-    engine = _shared_engine(result, uncertainty, sensitivity)
-    if uncertainty is None and cfg.uncertainty:
-        uncertainty = _auto("uncertainty", result, engine)
-    if sensitivity is None and cfg.sensitivity:
-        sensitivity = _auto("sensitivity", result, engine)
+    uncertainty, sensitivity, why = _configured(result, uncertainty, sensitivity)
     title = title or cfg.name
     missing = [k for k, have in (("uncertainty", uncertainty), ("sensitivity", sensitivity))
                if getattr(cfg, k) and have is None]
-    body = _header(result, title, missing)
+    body = _header(result, title, missing, why)
     sections = _sections(result, uncertainty, sensitivity, charts, panel, gap,
                          identifiability)
     body.append("<nav><ul>" + "".join(f"<li><a href='#{a}'>{esc(b)}</a></li>"

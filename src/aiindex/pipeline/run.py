@@ -43,6 +43,8 @@ def run(config_or_path: Any = None, data: Any = None,
     Returns
     -------
     Result
+        With ``data`` given, ``info["data"]`` holds it, so that analyses of the result (the
+        report's and the workbook's uncertainty) run on the same data.
     """
     if config_or_path is None:
         config_or_path = default_config_path()
@@ -56,8 +58,12 @@ def run(config_or_path: Any = None, data: Any = None,
         # pooled normalisation bounds need every year: run the panel, return the chosen year
 
         year = _choose_year(cfg, ds, None)
-        return run_panel(cfg, years=[year], data=data).results[year]
-    return run_dataset(cfg, fw, ds)
+        res = run_panel(cfg, years=[year], data=data).results[year]
+    else:
+        res = run_dataset(cfg, fw, ds)
+    if data is not None:
+        res.info["data"] = data
+    return res
 
 
 def validate(config_or_path: Any, data: Any = None, *, notes: list[str] | None = None,
