@@ -184,9 +184,16 @@ def _unit_frame(result: Result, df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------- sections
-def _results_section(result: Result) -> str:
+def _results_section(result: Result,
+                     imputed: tuple[pd.DataFrame | None, str | None] | None = None) -> str:
+    """The ranked table (``imputed``: :func:`~aiindex.outputs.profiles.imputed_shares` of
+    ``result``, computed here when not given)."""
     fw = result.framework
-    t = _with_imputed(result, result.table())
+    if imputed is None:
+        from .profiles import imputed_shares
+
+        imputed = imputed_shares(result)
+    t, why = _with_imputed(result, result.table(), imputed)
     k = n_tiers(result)
     d = t.reset_index().rename(columns={t.index.name or "index": "code"})
     cols = [Col("rank", "Rank", kind="int"), Col("name", "Name", kind="text"),
@@ -207,18 +214,24 @@ def _results_section(result: Result) -> str:
             + (f" with {k} tiers (1 = top)" if k else "")
             + ". Scores are shown with two decimals; rank 1 is best, ties share the lowest rank. "
             "Column headers are names; hover a header for its code.</p>"
+            + (f"<p class='note'>The share of each score resting on imputed cells "
+               f"(output.show_imputed) is not shown: {esc(why)}</p>" if why else "")
             + html_table(d, cols, tid="results-table", titles={"name": list(d["code"])},
                          raw=raw))
 
 
-def _with_imputed(result: Result, t: pd.DataFrame) -> pd.DataFrame:
+def _with_imputed(result: Result, t: pd.DataFrame,
+                  imputed: tuple[pd.DataFrame | None, str | None]
+                  ) -> tuple[pd.DataFrame, str | None]:
     """With ``output.show_imputed``: a column with each unit's score share (%) resting on
-    imputed cells (:func:`aiindex.analysis.provenance.imputed_share`)."""
+    imputed cells (``imputed``: :func:`~aiindex.outputs.profiles.imputed_shares`), or the table
+    as it is and why the column is left out."""
     if not (result.config.output or {}).get("show_imputed"):
-        return t
-    from ..analysis.provenance import imputed_share
-
-    return t.assign(**{"imputed_%": imputed_share(result)["imputed_score"] * 100})
+        return t, None
+    share, why = imputed
+    if share is None:
+        return t, why
+    return t.assign(**{"imputed_%": share["imputed_score"].reindex(t.index) * 100}), None
 
 
 def _anchors_section(result: Result) -> str:
@@ -699,9 +712,12 @@ def _sections(result: Result, uncertainty: Any, sensitivity: Any, charts: bool, 
               gap: tuple[str, str] | None, identifiability: Any
               ) -> list[tuple[str, str, Callable[[], str]]]:
     """The report's sections in order: ``(anchor, navigation label, builder)``."""
+    from . import profiles
+
     cfg = result.config
+    imputed = profiles.imputed_shares(result)  # for the results and the profiles (once)
     s: list[tuple[str, str, Callable[[], str]]] = [
-        ("results", "Results", lambda: _results_section(result))]
+        ("results", "Results", lambda: _results_section(result, imputed))]
     if (cfg.output or {}).get("anchors"):
         s.append(("anchors", "Published facts", lambda: _anchors_section(result)))
     if n_tiers(result):
@@ -709,7 +725,8 @@ def _sections(result: Result, uncertainty: Any, sensitivity: Any, charts: bool, 
     if charts:
         s.append(("charts", "Charts", lambda: _charts_section(result)))
     s.append(("profiles", "Unit profiles",
-              lambda: profiles_section(result, uncertainty, bounded=_bounded(result))))
+              lambda: profiles_section(result, uncertainty, bounded=_bounded(result),
+                                       imputed=imputed[0])))
     s.append(("framework", "Framework", lambda: _framework_section(result)))
     if uncertainty is not None:
         s.append(("uncertainty", "Uncertainty", lambda: _uncertainty_section(uncertainty,
