@@ -125,8 +125,9 @@ def _names(result: Result) -> pd.Series:
 
 
 def _name(result: Result, code: Any) -> str:
-    n = _names(result).get(code)
-    return str(n) if isinstance(n, str) and n else str(code)
+    from ._names import unit_name
+
+    return unit_name(result.names, code)
 
 
 def _node_name(result: Result, code: str) -> str:
