@@ -80,14 +80,26 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``fig`` to ``path``; the format follows the suffix (``.png``, ``.svg``, ``.pdf``)."""
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150, **kwargs: Any) -> Path:
+    """Write ``fig`` to ``path``; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
+
+    The file appears only when complete (:func:`aiindex._io.write_with`): an interrupted save
+    leaves no file; ``kwargs`` go to ``savefig`` (e.g. ``bbox_inches="tight"``).
+
+    Raises
+    ------
+    ConfigError
+        Another suffix.
+    OutputError
+        ``path`` cannot be written (e.g. a parent is a file, or a folder without permission).
+    """
+    from .._io import write_with
+
     p = Path(path)
     if p.suffix.lower() not in _SUFFIXES:
         raise ConfigError(f"cannot save a figure as {p.name!r}: use a .png, .svg or .pdf suffix")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=dpi, format=p.suffix.lower()[1:])
-    return p
+    return write_with(p, lambda tmp: fig.savefig(tmp, dpi=dpi, format=p.suffix.lower()[1:],
+                                                 **kwargs))
 
 
 def _finish(fig: Figure, title: str, source: str | None, save: str | Path | None) -> Figure:
@@ -1305,7 +1317,8 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
     label
         Legend label (default: the panel's bounds).
     path
-        Save the figure there when given.
+        Save the figure there when given (``.png``, ``.svg`` or ``.pdf``; see
+        :func:`save_figure`).
 
     Returns
     -------
@@ -1343,7 +1356,7 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
         src = "Computed with aiindex (aiindex.analysis.trends.gaps)"
     ax.figure.text(0.01, 0.005, src, fontsize=7, color="#555555", ha="left", va="bottom")
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, path, dpi=120, bbox_inches="tight")
     return ax
 
 
