@@ -361,9 +361,10 @@ def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool,
     parts = [f"<h2 id='trends'>Trends over years</h2><p>Years {years[0]}–{years[-1]}, "
              f"normalisation bounds: {esc(getattr(panel, 'bounds', ''))}.</p>"
              if years else "<h2 id='trends'>Trends over years</h2>"]
-    tr = _unit_frame(result, _cagr_as_percent(trends(panel)))
-    parts.append(html_table(tr.reset_index(drop=True), auto_cols(tr), tid="trends-table",
-                            titles={"name": list(tr.index)}))
+    tr = _unit_frame(result, trends(panel))  # cagr_pct is already in % per year
+    parts.append(html_table(tr.reset_index(drop=True),
+                            auto_cols(tr, extra={"cagr_pct": "CAGR (%/year)"}),
+                            tid="trends-table", titles={"name": list(tr.index)}))
     if gap is not None:
         a, b = gap
         na, nb = _name(result, a), _name(result, b)
@@ -382,15 +383,6 @@ def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool,
                                 "year of the panel", panel_gap_chart, (panel, a, b, None, None),
                                 alt, f"Scores of {na} and {nb} and their gap over the years."))
     return "".join(parts)
-
-
-def _cagr_as_percent(tr: pd.DataFrame) -> pd.DataFrame:
-    """The trends table for display: ``cagr`` (a fraction, 0.02) as ``CAGR (%/year)`` (2.00)."""
-    if "cagr" not in tr.columns:
-        return tr
-    out = tr.copy()
-    out["cagr"] = pd.to_numeric(out["cagr"], errors="coerce") * 100.0
-    return out.rename(columns={"cagr": "CAGR (%/year)"})
 
 
 def _audit_section(result: Result) -> str:
