@@ -151,14 +151,22 @@ def test_report_trends_and_gap_on_gii_panel(tmp_path) -> None:
 
 # ------------------------------------------------------------------ the bundled default (GAIII)
 def test_cagr_shown_as_percent() -> None:
-    from aiindex.outputs.report import _cagr_as_percent
+    """trends() gives cagr_pct, already in % per year: shown as "CAGR (%/year)", not scaled."""
+    from aiindex.analysis.trends import trends
+    from aiindex.outputs.report import _trends_section
+    from hostile_cases import cfg_dict, frame
 
-    tr = pd.DataFrame({"change": [1.0], "cagr": [0.0213]}, index=["USA"])
-    out = _cagr_as_percent(tr)
-    assert list(out.columns) == ["change", "CAGR (%/year)"]
-    assert out.iloc[0, 1] == pytest.approx(2.13)
-    assert tr["cagr"].iloc[0] == 0.0213  # input untouched
-    assert _cagr_as_percent(tr.drop(columns="cagr")).equals(tr.drop(columns="cagr"))
+    a, b = frame(Time=[2020] * 8), frame(Time=[2022] * 8)
+    b[["m1", "m2", "m3", "m4"]] = b[["m1", "m2", "m3", "m4"]] * 1.1
+    b.loc[0, "m1"] = 8.0  # AUT improves
+    pr = aiindex.run_panel(cfg_dict(normalize={"pooled": True}), data=pd.concat([a, b]))
+    cagr = trends(pr)["cagr_pct"]
+    assert cagr["AUT"] > 0.5  # a few percent a year, not a fraction
+    html = _trends_section(pr, None, False, pr.results[2022])
+    assert '"col">CAGR (%/year)</th>' in html and "cagr pct" not in html.lower()
+    row = html[html.index('title="AUT">Austria</td>'):]
+    assert f"<td>{cagr['AUT']:.2f}</td>" in row[:row.index("</tr>")]
+    assert f"{100 * cagr['AUT']:.2f}" not in html
 
 
 @pytest.fixture(scope="module")

@@ -58,9 +58,11 @@ class BarReporter:
             TimeRemainingColumn,
         )
 
-        con = Console(file=self.stream, force_terminal=True,
+        con = Console(file=self.stream, force_terminal=True, markup=False, emoji=False,
                       color_system="auto" if self.color else None, no_color=not self.color)
-        prog = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+        # labels hold user text (unit names, file names): never read as rich markup
+        prog = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                        BarColumn(),
                         TaskProgressColumn(), TextColumn("elapsed"), TimeElapsedColumn(),
                         TextColumn("left"), TimeRemainingColumn(), console=con, transient=True,
                         redirect_stdout=False, redirect_stderr=False, refresh_per_second=8)

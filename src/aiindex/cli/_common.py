@@ -39,12 +39,29 @@ def parse_set(items: Sequence[str] | None) -> dict[str, Any]:
         except AIIndexError as exc:
             raise AIIndexError(f"--set {key.strip()}: cannot read the value {val!r} ({exc})"
                                ) from None
-        cur = out
-        parts = key.strip().split(".")
-        for p in parts[:-1]:
-            cur = cur.setdefault(p, {})
-        cur[parts[-1]] = parsed
+        _set_key(out, key.strip().split("."), parsed)
     return out
+
+
+def _set_key(out: dict[str, Any], parts: list[str], value: Any) -> None:
+    """Set ``out[a][b]... = value``; a key given both a value and sub-keys (``--set
+    normalize=minmax --set normalize.high=10``) is an error naming it."""
+    cur = out
+    for i, p in enumerate(parts[:-1]):
+        nxt = cur.setdefault(p, {})
+        if not isinstance(nxt, dict):
+            head = ".".join(parts[:i + 1])
+            raise AIIndexError(f"--set {'.'.join(parts)}: {head} was already set to a value "
+                               f"({nxt!r}), so it has no sub-key {parts[i + 1]!r}; set "
+                               f"{head} either as a whole or by its sub-keys")
+        cur = nxt
+    last = parts[-1]
+    if isinstance(cur.get(last), dict) and cur[last] and not isinstance(value, dict):
+        key = ".".join(parts)
+        raise AIIndexError(f"--set {key}: sub-keys of {key} were already set "
+                           f"({', '.join(sorted(cur[last]))}); set {key} either as a whole or "
+                           "by its sub-keys")
+    cur[last] = value
 
 
 def positive_int(text: str) -> int:

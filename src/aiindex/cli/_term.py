@@ -283,23 +283,27 @@ def _caption(text: str, s: TextIO) -> None:
 
 def _render(heads: list[str], cells: list[list[str]], numeric: list[bool], widths: list[int],
             cols: list[int], n_index: int, n_rows: int, s: TextIO) -> None:
-    """Draw the columns ``cols`` with rich (colours and a header rule only when allowed)."""
+    """Draw the columns ``cols`` with rich (colours and a header rule only when allowed).
+
+    Headers and cells are user text (unit names, codes): printed verbatim, never read as rich
+    markup or emoji codes (``Korea [rep.]`` keeps its brackets, ``[/]`` is no error)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     color = use_color(s)
     con = Console(file=s, width=100_000, color_system="auto" if color else None,
                   force_terminal=color, no_color=not color, highlight=False, soft_wrap=False,
-                  legacy_windows=False)
+                  legacy_windows=False, markup=False, emoji=False)
     t = Table(box=box.SIMPLE_HEAD if color else None, show_edge=False, pad_edge=False,
               expand=False, header_style="bold" if color else "", collapse_padding=False,
               padding=(0, 1) if not color else (0, 1, 0, 0))
     for i in cols:
-        t.add_column(heads[i], justify="right" if numeric[i] else "left", width=widths[i],
+        t.add_column(Text(heads[i]), justify="right" if numeric[i] else "left", width=widths[i],
                      no_wrap=numeric[i], overflow="fold",
                      style=("bold cyan" if i < n_index else None) if color else None,
                      vertical="top")
     for r in range(n_rows):
-        t.add_row(*[cells[i][r] for i in cols])
+        t.add_row(*[Text(cells[i][r]) for i in cols])
     con.print(t)

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
+from ..errors import AIIndexError
 from . import _term
 from ._common import add_config_arguments, check_out, command_line, positive_int, run_from_args
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..pipeline import Result
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -15,19 +22,33 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="print only the first N rows (N >= 1)")
 
 
+def _table(res: Result) -> tuple[pd.DataFrame, str | None]:
+    """The ranked table; with ``output.show_imputed`` each unit's score share resting on imputed
+    cells (in %), or why that column is left out (e.g. geometric aggregation)."""
+    table = res.table()
+    if not (res.config.output or {}).get("show_imputed"):
+        return table, None
+    from ..analysis.provenance import imputed_share
+
+    try:
+        share = imputed_share(res)["imputed_score"]
+    except AIIndexError as exc:
+        return table, str(exc)
+    return table.assign(**{"imputed_%": share.reindex(table.index) * 100}), None
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the config and print the ranked table."""
     check_out(args.out, folder=True)
     res = run_from_args(args)
     _term.echo(f"{res.config.name}: {len(res.scores)} units, {len(res.framework.metrics)} "
                "metrics" + (f", year {res.year}" if res.year is not None else ""))
-    table = res.table()
-    if (res.config.output or {}).get("show_imputed"):
-        # output.show_imputed: each unit's score share resting on imputed cells (in %)
-        from ..analysis.provenance import imputed_share
-
-        table["imputed_%"] = imputed_share(res)["imputed_score"].reindex(table.index) * 100
+    table, why = _table(res)
     _term.print_table(table, max_rows=args.top)
+    if why:
+        _term.echo()
+        _term.note(f"output.show_imputed: the share of each score resting on imputed cells is "
+                   f"not shown: {why}")
     if args.top is not None and args.top < len(table):
         _term.echo(f"... {len(table) - args.top} more rows (without --top: all of them)")
     years = res.info.get("panel_years") or []

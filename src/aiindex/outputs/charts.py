@@ -80,14 +80,26 @@ def _figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
-def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150) -> Path:
-    """Write ``fig`` to ``path``; the format follows the suffix (``.png``, ``.svg``, ``.pdf``)."""
+def save_figure(fig: Figure, path: str | Path, *, dpi: int = 150, **kwargs: Any) -> Path:
+    """Write ``fig`` to ``path``; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
+
+    The file appears only when complete (:func:`aiindex._io.write_with`): an interrupted save
+    leaves no file; ``kwargs`` go to ``savefig`` (e.g. ``bbox_inches="tight"``).
+
+    Raises
+    ------
+    ConfigError
+        Another suffix.
+    OutputError
+        ``path`` cannot be written (e.g. a parent is a file, or a folder without permission).
+    """
+    from .._io import write_with
+
     p = Path(path)
     if p.suffix.lower() not in _SUFFIXES:
         raise ConfigError(f"cannot save a figure as {p.name!r}: use a .png, .svg or .pdf suffix")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(p, dpi=dpi, format=p.suffix.lower()[1:])
-    return p
+    return write_with(p, lambda tmp: fig.savefig(tmp, dpi=dpi, format=p.suffix.lower()[1:],
+                                                 **kwargs))
 
 
 def _finish(fig: Figure, title: str, source: str | None, save: str | Path | None) -> Figure:
@@ -140,13 +152,11 @@ def _drawable(text: str) -> str:
 
 def _labels(index: pd.Index, names: pd.Series | Mapping[str, str] | None,
             with_code: bool = False) -> list[str]:
-    if names is None:
-        return [_drawable(str(i)) for i in index]
-    nm = pd.Series(names) if not isinstance(names, pd.Series) else names
+    from ._names import unit_name
+
     out = []
     for i in index:
-        n = nm.get(i)
-        n = str(i) if n is None or (isinstance(n, float) and np.isnan(n)) else str(n)
+        n = unit_name(names, i)
         out.append(_drawable(f"{n} ({i})" if with_code and n != str(i) else n))
     return out
 
@@ -440,6 +450,7 @@ def radar(
     title: str = "Dimension profile",
     source: str | None = None,
     save: str | Path | None = None,
+    dashed: Sequence[bool] | None = None,
 ) -> Figure:
     """Radar (spider) chart: one polygon per row of ``profiles``, one axis per column.
 
@@ -455,6 +466,9 @@ def radar(
         Top of the radial scale (default: the maximum rounded up to a multiple of 10).
     unit, title, source, save
         As :func:`ranked_bar`.
+    dashed
+        Per row, whether it is a comparison (drawn dashed, not filled; labels shown as they
+        are). Default: the rule above.
     """
     if profiles.shape[1] < 3:
         raise DataError(f"radar: needs at least 3 dimensions, got {list(profiles.columns)}")
@@ -470,10 +484,14 @@ def radar(
         v = row.to_numpy()
         closed = np.r_[v, v[:1]]
         a = np.r_[ang, ang[:1]]
-        is_ref = str(lab).startswith("ref:") or (len(P) >= 2 and i == len(P) - 1)
+        if dashed is None:
+            is_ref = str(lab).startswith("ref:") or (len(P) >= 2 and i == len(P) - 1)
+            shown = str(lab).removeprefix("ref:")
+        else:
+            is_ref, shown = bool(dashed[i]), str(lab)
         color = "#333333" if is_ref else PALETTE[i % (len(PALETTE) - 1)]
         ax.plot(a, closed, ls="--" if is_ref else styles[i % len(styles)], color=color, lw=1.8,
-                label=_drawable(str(lab).removeprefix("ref:")))
+                label=_drawable(shown))
         if not is_ref:
             ax.fill(a, closed, color=color, alpha=0.12)
     import textwrap
@@ -546,18 +564,34 @@ def plot_radar(result: Result, units: Sequence[str], *, compare: str = "top",
     miss = [u for u in units if u not in allsc.index]
     if miss:
         raise DataError(f"plot_radar: unit(s) {miss} not in the result")
-    names = result.names if result.names is not None else pd.Series(dtype=str)
-    rows = {str(names.get(u, u)): allsc.loc[u, nodes] for u in units}
-    ref_label = None
+    names = result.names
+    ref = _radar_reference(result, units, compare, nodes)
+    labels = _labels(pd.Index(units), names)
+    if len(set(labels)) < len(labels):  # two units of one name: tell them apart by code
+        labels = _labels(pd.Index(units), names, with_code=True)
+    prof = allsc.loc[list(units), nodes].astype("float64")
+    prof.index = pd.Index(labels)
+    if ref is not None:
+        prof = pd.concat([prof, ref.to_frame(ref.name).T.astype("float64")])
+    return radar(prof, labels={c: (fw.nodes[c].name or c) for c in nodes},
+                 unit=_unit_of(result), vmax=None,
+                 title="Dimension scores: " + ", ".join(labels), source=_source_of(result),
+                 save=save, dashed=[False] * len(units) + ([True] if ref is not None else []))
+
+
+def _radar_reference(result: Result, units: Sequence[str], compare: str,
+                     nodes: list[str]) -> pd.Series | None:
+    """The comparison row of :func:`plot_radar` (named by its legend label), or ``None`` for
+    ``compare="none"`` and for ``"top"`` when the rank-1 unit is among ``units``."""
+    allsc, names = result.stages["aggregated"], result.names
     if compare == "top":
-        topu = result.scores[fw.root].idxmax()
-        if topu not in units:
-            ref_label = f"ref:{names.get(topu, topu)} (rank 1)"
-            rows[ref_label] = allsc.loc[topu, nodes]
-    elif compare == "mean":
-        ref_label = "ref:Average of all units"
-        rows[ref_label] = allsc[nodes].mean()
-    elif compare.startswith("group:"):
+        topu = result.scores[result.framework.root].idxmax()
+        if topu in units:
+            return None
+        return allsc.loc[topu, nodes].rename(f"{_labels(pd.Index([topu]), names)[0]} (rank 1)")
+    if compare == "mean":
+        return allsc[nodes].mean().rename("Average of all units")
+    if compare.startswith("group:"):
         spec = compare[len("group:"):]
         if "=" not in spec or result.groups is None:
             raise ConfigError(f"plot_radar: compare must look like 'group:COLUMN=VALUE', got {compare!r}")
@@ -567,19 +601,14 @@ def plot_radar(result: Result, units: Sequence[str], *, compare: str = "top",
         members = result.groups.index[result.groups[col].astype(str) == val]
         if len(members) == 0:
             raise DataError(f"plot_radar: no unit has {col} = {val!r}")
-        ref_label = f"ref:{val} average ({col}, n={len(members)})"
-        rows[ref_label] = allsc.loc[allsc.index.intersection(members), nodes].mean()
-    elif compare in allsc.index:
-        ref_label = f"ref:{names.get(compare, compare)}"
-        rows[ref_label] = allsc.loc[compare, nodes]
-    elif compare != "none":
+        return (allsc.loc[allsc.index.intersection(members), nodes].mean()
+                .rename(f"{val} average ({col}, n={len(members)})"))
+    if compare in allsc.index:
+        return allsc.loc[compare, nodes].rename(_labels(pd.Index([compare]), names)[0])
+    if compare != "none":
         raise ConfigError(f"plot_radar: compare must be top, mean, group:COL=VALUE, a unit code "
                           f"or none; got {compare!r}")
-    prof = pd.DataFrame(rows).T
-    labels = {c: (fw.nodes[c].name or c) for c in nodes}
-    return radar(prof, labels=labels, unit=_unit_of(result), vmax=None,
-                 title="Dimension scores: " + ", ".join(str(names.get(u, u)) for u in units),
-                 source=_source_of(result), save=save)
+    return None
 
 
 # ---------------------------------------------------------------------------------- 4. heatmap
@@ -1288,7 +1317,8 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
     label
         Legend label (default: the panel's bounds).
     path
-        Save the figure there when given.
+        Save the figure there when given (``.png``, ``.svg`` or ``.pdf``; see
+        :func:`save_figure`).
 
     Returns
     -------
@@ -1326,7 +1356,7 @@ def plot_gap(panel: PanelResult | pd.DataFrame, a: str, b: str, node: str | None
         src = "Computed with aiindex (aiindex.analysis.trends.gaps)"
     ax.figure.text(0.01, 0.005, src, fontsize=7, color="#555555", ha="left", va="bottom")
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, path, dpi=120, bbox_inches="tight")
     return ax
 
 

@@ -401,7 +401,8 @@ def _readme_intro(path: Path, limit: int = 1500) -> str:
 
 def _readme_rows(result: Result, sheets: Sequence[_Sheet], notes: Sequence[tuple[str, str]],
                  lines: list[str], when: datetime) -> list[tuple[str, str, bool]]:
-    """Rows of the README sheet: (label, text, is-a-heading)."""
+    """Rows of the README sheet: (label, text, is-a-heading); the config's heading and its
+    ``lines`` come last (the print area leaves them out)."""
     cfg, fw = result.config, result.framework
     rows: list[tuple[str, str, bool]] = [(str(cfg.name), "", True)]
     if cfg.description:
@@ -636,15 +637,16 @@ def _readme_print(ws: Any, rows: int) -> None:
 
 
 def _write_book(sheets: Sequence[_Sheet], readme: list[tuple[str, str, bool]],
-                path: Path) -> None:
+                path: Path, n_config: int) -> None:
+    """Write the workbook; the README's last ``n_config`` rows (the config heading and its
+    YAML lines) are left out of its print area."""
     import openpyxl
 
     book = openpyxl.Workbook()
     ws = book.active
     ws.title = "README"
     _write_readme(ws, readme)
-    _readme_print(ws, next((i for i, r in enumerate(readme, 1) if r[2] and r[0].startswith(
-        "Config")), len(readme) + 1) - 1)
+    _readme_print(ws, len(readme) - n_config)
     used = {"readme"}
     for sh in sheets:
         ws = book.create_sheet(_sheet_name(sh.name, used))
@@ -698,12 +700,15 @@ def _analyses(result: Result, uncertainty: Any, sensitivity: Any,
         want = dict.fromkeys(want, False)
     engine = None
     if any(want.values()):
-        from ..analysis.uncertainty import Engine
+        from ._source import analysis_engine
 
         try:
-            engine = Engine(cfg)
+            engine, why = analysis_engine(result)
+            why = why and f"the configured analyses were not run: {why}"
         except AIIndexError as exc:
-            notes.append(("Analyses not run", f"the configured analyses could not be run: {exc}"))
+            engine, why = None, f"the configured analyses could not be run: {exc}"
+        if engine is None:
+            notes.append(("Analyses not run", why or "the configured analyses could not be run"))
             want = dict.fromkeys(want, False)
     got = {"uncertainty": uncertainty, "sensitivity": sensitivity}
     for kind, w in want.items():
@@ -775,5 +780,5 @@ def to_excel(result: Result, path: str | Path, *, uncertainty: Any = None,
     readme = _readme_rows(result, [_Sheet("README", pd.DataFrame(), "this sheet"), *sheets],
                           notes, lines, datetime.now(timezone.utc))
     with atomic_path(p) as tmp:
-        _write_book(sheets, readme, tmp)
+        _write_book(sheets, readme, tmp, n_config=len(lines) + 1)
     return p

@@ -166,9 +166,9 @@ def explorer_data(result: Result) -> dict[str, Any]:
         method[a] = name
         power[a] = float(ch.params.get("p", 1.0))
         min_share[a] = float(_option(cfg, "aggregate", "min_share", a, fw.nodes[a].level, 0.0))
-    names = result.names if result.names is not None else {}
-    units = [{"code": str(u), "name": str(names.get(u, u)) if len(names) else str(u)}
-             for u in X.index]
+    from ._names import unit_name
+
+    units = [{"code": str(u), "name": unit_name(result.names, u)} for u in X.index]
     tiers, note = _tier_payload(result)
     nominal_tiers: dict[str, int | None] = {}
     if result.tiers is not None:

@@ -100,16 +100,23 @@ def _extremes(R: pd.DataFrame, n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.DataFrame(codes[worst], index=R.index, columns=cols))
 
 
-def _imputed(result: Result) -> pd.DataFrame | None:
+#: ``imputed=`` default of :func:`profile_table`: compute the imputed shares
+COMPUTE: Any = object()
+
+
+def imputed_shares(result: Result) -> tuple[pd.DataFrame | None, str | None]:
+    """:func:`aiindex.analysis.provenance.imputed_share` of ``result``, or ``(None, why)`` when
+    it does not apply (e.g. geometric aggregation: the decomposition does not hold)."""
     from ..analysis.provenance import imputed_share
 
     try:
-        return imputed_share(result)
-    except AIIndexError:  # e.g. geometric aggregation: the decomposition does not hold
-        return None
+        return imputed_share(result), None
+    except AIIndexError as exc:
+        return None, str(exc)
 
 
-def profile_table(result: Result, uncertainty: Any = None) -> ProfileData:
+def profile_table(result: Result, uncertainty: Any = None, *,
+                  imputed: Any = COMPUTE) -> ProfileData:
     """The profile of every unit of ``result`` (see :class:`ProfileData`).
 
     Parameters
@@ -120,6 +127,9 @@ def profile_table(result: Result, uncertainty: Any = None) -> ProfileData:
         An uncertainty result (``rank_stats`` with ``p5_rank``/``p95_rank``, and optionally
         ``tier_probabilities``) or a DataFrame with ``p5``/``p95`` columns, for the rank
         interval and the tier probability; ``None``: none shown.
+    imputed
+        The imputed shares already computed (:func:`imputed_shares`; ``None``: not available);
+        by default computed here.
     """
     fw = result.framework
     root = fw.root
@@ -139,7 +149,7 @@ def profile_table(result: Result, uncertainty: Any = None) -> ProfileData:
     units["tier"] = (result.tiers.reindex(S.index) if result.tiers is not None
                      else pd.Series(pd.NA, index=S.index, dtype="Int64"))
     units = units.join(_interval(uncertainty, S.index))
-    imp = _imputed(result)
+    imp = imputed_shares(result)[0] if imputed is COMPUTE else imputed
     units["imputed_cells"] = (imp["imputed_cells"].reindex(S.index) if imp is not None
                               else np.nan)
     units["imputed_share"] = (imp["imputed_score"].reindex(S.index) if imp is not None
@@ -244,9 +254,11 @@ def _one_profile(p: ProfileData, u: str, fw: Any, k: int, bounded: bool) -> str:
             + "</div></section>")
 
 
-def profiles_section(result: Result, uncertainty: Any = None, *, bounded: bool = True) -> str:
-    """The "Unit profiles" section: one card per unit, in rank order."""
-    p = profile_table(result, uncertainty)
+def profiles_section(result: Result, uncertainty: Any = None, *, bounded: bool = True,
+                     imputed: Any = COMPUTE) -> str:
+    """The "Unit profiles" section: one card per unit, in rank order (``imputed``: as in
+    :func:`profile_table`)."""
+    p = profile_table(result, uncertainty, imputed=imputed)
     fw = result.framework
     k = n_tiers(result)
     intro = ("<h2 id='profiles'>Unit profiles</h2><p>One profile per unit, in rank order. "

@@ -125,8 +125,9 @@ def _names(result: Result) -> pd.Series:
 
 
 def _name(result: Result, code: Any) -> str:
-    n = _names(result).get(code)
-    return str(n) if isinstance(n, str) and n else str(code)
+    from ._names import unit_name
+
+    return unit_name(result.names, code)
 
 
 def _node_name(result: Result, code: str) -> str:
@@ -151,15 +152,25 @@ def _auto(kind: str, result: Result, engine: Any = None) -> Any:
         return run_config(result, engine=engine)
 
 
-def _shared_engine(result: Result, uncertainty: Any, sensitivity: Any) -> Any:
-    """One compiled uncertainty engine when the report computes an analysis, else ``None``."""
+def _configured(result: Result, uncertainty: Any, sensitivity: Any
+                ) -> tuple[Any, Any, str | None]:
+    """The uncertainty and sensitivity results: as given, or the configured ones computed on the
+    data ``result`` was run on (one shared engine); a note when those data are not known."""
     cfg = result.config
-    if not cfg.uncertainty or (uncertainty is not None and
-                               (sensitivity is not None or not cfg.sensitivity)):
-        return None
-    from ..analysis.uncertainty import Engine
+    want_u = uncertainty is None and bool(cfg.uncertainty)
+    want_s = sensitivity is None and bool(cfg.uncertainty and cfg.sensitivity)
+    if not (want_u or want_s):
+        return uncertainty, sensitivity, None
+    from ._source import analysis_engine
 
-    return Engine(cfg)
+    engine, note = analysis_engine(result)
+    if engine is None:
+        return uncertainty, sensitivity, note
+    if want_u:
+        uncertainty = _auto("uncertainty", result, engine)
+    if want_s:
+        sensitivity = _auto("sensitivity", result, engine)
+    return uncertainty, sensitivity, None
 
 
 def _src(result: Result) -> str:
@@ -174,9 +185,16 @@ def _unit_frame(result: Result, df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------- sections
-def _results_section(result: Result) -> str:
+def _results_section(result: Result,
+                     imputed: tuple[pd.DataFrame | None, str | None] | None = None) -> str:
+    """The ranked table (``imputed``: :func:`~aiindex.outputs.profiles.imputed_shares` of
+    ``result``, computed here when not given)."""
     fw = result.framework
-    t = _with_imputed(result, result.table())
+    if imputed is None:
+        from .profiles import imputed_shares
+
+        imputed = imputed_shares(result)
+    t, why = _with_imputed(result, result.table(), imputed)
     k = n_tiers(result)
     d = t.reset_index().rename(columns={t.index.name or "index": "code"})
     cols = [Col("rank", "Rank", kind="int"), Col("name", "Name", kind="text"),
@@ -197,28 +215,37 @@ def _results_section(result: Result) -> str:
             + (f" with {k} tiers (1 = top)" if k else "")
             + ". Scores are shown with two decimals; rank 1 is best, ties share the lowest rank. "
             "Column headers are names; hover a header for its code.</p>"
+            + (f"<p class='note'>The share of each score resting on imputed cells "
+               f"(output.show_imputed) is not shown: {esc(why)}</p>" if why else "")
             + html_table(d, cols, tid="results-table", titles={"name": list(d["code"])},
                          raw=raw))
 
 
-def _with_imputed(result: Result, t: pd.DataFrame) -> pd.DataFrame:
+def _with_imputed(result: Result, t: pd.DataFrame,
+                  imputed: tuple[pd.DataFrame | None, str | None]
+                  ) -> tuple[pd.DataFrame, str | None]:
     """With ``output.show_imputed``: a column with each unit's score share (%) resting on
-    imputed cells (:func:`aiindex.analysis.provenance.imputed_share`)."""
+    imputed cells (``imputed``: :func:`~aiindex.outputs.profiles.imputed_shares`), or the table
+    as it is and why the column is left out."""
     if not (result.config.output or {}).get("show_imputed"):
-        return t
-    from ..analysis.provenance import imputed_share
-
-    return t.assign(**{"imputed_%": imputed_share(result)["imputed_score"] * 100})
+        return t, None
+    share, why = imputed
+    if share is None:
+        return t, why
+    return t.assign(**{"imputed_%": share["imputed_score"].reindex(t.index) * 100}), None
 
 
 def _anchors_section(result: Result) -> str:
     """The scorecard against the published facts named by the config's ``output.anchors``."""
     from ..analysis.anchors import anchors
+    from ._source import anchor_runs
 
     head = "<h2 id='anchors'>Published facts (anchor scorecard)</h2>"
     name = (result.config.output or {}).get("anchors")
     try:
-        return head + anchors(result.config).to_html()
+        runs, note = anchor_runs(result)
+        return (head + (f"<p class='note'>{esc(note)}</p>" if note else "")
+                + anchors(result.config, results=runs).to_html())
     except AIIndexError:
         return head + (f"<p class='note'>The scorecard is not shown: the published-facts file "
                        f"named by output.anchors ({esc(Path(str(name)).name)}) could not be "
@@ -334,9 +361,10 @@ def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool,
     parts = [f"<h2 id='trends'>Trends over years</h2><p>Years {years[0]}–{years[-1]}, "
              f"normalisation bounds: {esc(getattr(panel, 'bounds', ''))}.</p>"
              if years else "<h2 id='trends'>Trends over years</h2>"]
-    tr = _unit_frame(result, _cagr_as_percent(trends(panel)))
-    parts.append(html_table(tr.reset_index(drop=True), auto_cols(tr), tid="trends-table",
-                            titles={"name": list(tr.index)}))
+    tr = _unit_frame(result, trends(panel))  # cagr_pct is already in % per year
+    parts.append(html_table(tr.reset_index(drop=True),
+                            auto_cols(tr, extra={"cagr_pct": "CAGR (%/year)"}),
+                            tid="trends-table", titles={"name": list(tr.index)}))
     if gap is not None:
         a, b = gap
         na, nb = _name(result, a), _name(result, b)
@@ -355,15 +383,6 @@ def _trends_section(panel: Any, gap: tuple[str, str] | None, charts: bool,
                                 "year of the panel", panel_gap_chart, (panel, a, b, None, None),
                                 alt, f"Scores of {na} and {nb} and their gap over the years."))
     return "".join(parts)
-
-
-def _cagr_as_percent(tr: pd.DataFrame) -> pd.DataFrame:
-    """The trends table for display: ``cagr`` (a fraction, 0.02) as ``CAGR (%/year)`` (2.00)."""
-    if "cagr" not in tr.columns:
-        return tr
-    out = tr.copy()
-    out["cagr"] = pd.to_numeric(out["cagr"], errors="coerce") * 100.0
-    return out.rename(columns={"cagr": "CAGR (%/year)"})
 
 
 def _audit_section(result: Result) -> str:
@@ -654,7 +673,8 @@ def _config_appendix(result: Result) -> str:
 
 
 # ----------------------------------------------------------------------------------- assembly
-def _header(result: Result, title: str, missing: list[str]) -> list[str]:
+def _header(result: Result, title: str, missing: list[str], why: str | None = None
+            ) -> list[str]:
     """Title, key facts and the data-provenance note (description and ``output.note``)."""
     cfg, fw = result.config, result.framework
     body = [f"<h1>{esc(title)}</h1>",
@@ -676,7 +696,8 @@ def _header(result: Result, title: str, missing: list[str]) -> list[str]:
                                                           "config."]) + "</div>")
     if missing:
         body.append(f"<p class='note'>The config configures {' and '.join(missing)}, but no "
-                    "result was passed to the report and none could be computed here.</p>")
+                    "result was passed to the report and none could be computed here"
+                    + (f": {esc(why)}." if why else ".") + "</p>")
     return body
 
 
@@ -684,9 +705,12 @@ def _sections(result: Result, uncertainty: Any, sensitivity: Any, charts: bool, 
               gap: tuple[str, str] | None, identifiability: Any
               ) -> list[tuple[str, str, Callable[[], str]]]:
     """The report's sections in order: ``(anchor, navigation label, builder)``."""
+    from . import profiles
+
     cfg = result.config
+    imputed = profiles.imputed_shares(result)  # for the results and the profiles (once)
     s: list[tuple[str, str, Callable[[], str]]] = [
-        ("results", "Results", lambda: _results_section(result))]
+        ("results", "Results", lambda: _results_section(result, imputed))]
     if (cfg.output or {}).get("anchors"):
         s.append(("anchors", "Published facts", lambda: _anchors_section(result)))
     if n_tiers(result):
@@ -694,7 +718,8 @@ def _sections(result: Result, uncertainty: Any, sensitivity: Any, charts: bool, 
     if charts:
         s.append(("charts", "Charts", lambda: _charts_section(result)))
     s.append(("profiles", "Unit profiles",
-              lambda: profiles_section(result, uncertainty, bounded=_bounded(result))))
+              lambda: profiles_section(result, uncertainty, bounded=_bounded(result),
+                                       imputed=imputed[0])))
     s.append(("framework", "Framework", lambda: _framework_section(result)))
     if uncertainty is not None:
         s.append(("uncertainty", "Uncertainty", lambda: _uncertainty_section(uncertainty,
@@ -719,15 +744,11 @@ def report_html(result: Result, *, uncertainty: Any = None, sensitivity: Any = N
                 gap: tuple[str, str] | None = None, identifiability: Any = None) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     cfg = result.config
-    engine = _shared_engine(result, uncertainty, sensitivity)
-    if uncertainty is None and cfg.uncertainty:
-        uncertainty = _auto("uncertainty", result, engine)
-    if sensitivity is None and cfg.sensitivity:
-        sensitivity = _auto("sensitivity", result, engine)
+    uncertainty, sensitivity, why = _configured(result, uncertainty, sensitivity)
     title = title or cfg.name
     missing = [k for k, have in (("uncertainty", uncertainty), ("sensitivity", sensitivity))
                if getattr(cfg, k) and have is None]
-    body = _header(result, title, missing)
+    body = _header(result, title, missing, why)
     sections = _sections(result, uncertainty, sensitivity, charts, panel, gap,
                          identifiability)
     body.append("<nav><ul>" + "".join(f"<li><a href='#{a}'>{esc(b)}</a></li>"

@@ -49,6 +49,8 @@ class Result:
         Tier per unit (1 = top) when the config has a ``tiers`` section.
     logs, info : dict
         Per-stage tidy logs (e.g. every imputed cell) and summaries (e.g. treatment table).
+        ``info["data"]``: the data passed to :func:`~aiindex.pipeline.run` instead of the
+        config's (absent when the config's own data were used).
     config : Config
         The resolved config.
     framework : Framework

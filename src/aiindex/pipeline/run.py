@@ -42,6 +42,8 @@ def run(config_or_path: Any = None, data: Any = None,
     Returns
     -------
     Result
+        With ``data`` given, ``info["data"]`` holds it, so that analyses of the result (the
+        report's and the workbook's uncertainty) run on the same data.
     """
     if config_or_path is None:
         config_or_path = default_config_path()
@@ -53,7 +55,10 @@ def run(config_or_path: Any = None, data: Any = None,
     ds = load_dataset(cfg, fw, data)
     # a pooled panel config: run_dataset takes the pooled bounds over every year
     # (pooled_reference), so the result equals that year's result of run_panel
-    return run_dataset(cfg, fw, ds)
+    res = run_dataset(cfg, fw, ds)
+    if data is not None:
+        res.info["data"] = data
+    return res
 
 
 def validate(config_or_path: Any, data: Any = None, *, notes: list[str] | None = None,
