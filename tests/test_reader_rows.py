@@ -190,3 +190,18 @@ def test_unmatched_names_are_a_note_of_validate_and_in_the_run_info(tmp_path):
     assert validate(cfg, DATA, notes=notes) == []
     assert any("match no unit" in n and "ZZZ" in n for n in notes)
     assert run(cfg, DATA).info["unmatched_names"] == ["ZZZ"]
+
+
+def test_aiindex_run_notes_unmatched_names(tmp_path, capsys):
+    """The command line says which names-file codes match no unit (a misspelt code)."""
+    from aiindex.cli import main
+    from aiindex.yamlio import dump_yaml
+
+    _csv(tmp_path, "code,name\nAUT,Austria\nZZZ,Nobody\n", "names.csv")
+    DATA.to_csv(tmp_path / "data.csv", index=False)
+    dump_yaml({"framework": {"code": "I", "children": [{"code": "a"}, {"code": "b"}]},
+               "data": {"file": "data.csv", "names": "names.csv"},
+               "normalize": {"method": "minmax"}, "aggregate": {"method": "arithmetic"}},
+              tmp_path / "c.yaml")
+    assert main(["run", str(tmp_path / "c.yaml"), "--quiet"]) == 0
+    assert "match no unit of the data: ZZZ" in capsys.readouterr().out

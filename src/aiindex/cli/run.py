@@ -62,6 +62,11 @@ def main(args: argparse.Namespace) -> int:
     if unused:
         _term.echo()
         _term.note(f"unused data columns (not in the framework): {', '.join(unused)}")
+    unmatched = res.info.get("unmatched_names")
+    if unmatched:
+        _term.echo()
+        _term.note("unit codes of the names file that match no unit of the data: "
+                   + ", ".join(map(str, unmatched[:20])))
     note = (res.config.output or {}).get("note") if res.config.output else None
     if note:
         _term.echo()
