@@ -68,6 +68,9 @@ def test_score_and_gap_levels_not_comparable_unless_asked() -> None:
     assert g["distance"] == pytest.approx(1.5) and g["status"] == "fail"  # tolerance 1
     assert one({"edition": 2022, "kind": "gap", "a": "A", "b": "B", "value": 29},
                levels=True)["status"] == "pass"  # |30 - 29| = 1 <= 1
+    # as for a score, a gap fact's own uncertainty widens the tolerance: 1.5 <= 2
+    assert one({"edition": 2022, "kind": "gap", "a": "A", "b": "B", "value": 28.5,
+                "uncertainty": 2}, levels=True)["status"] == "pass"
 
 
 def test_tier_sizes_distance_is_countries_to_move() -> None:

@@ -25,7 +25,8 @@ kind              keys                                       passes when
 ``score``         ``unit``, ``value`` [, ``uncertainty``]    **not comparable** by default (a
                                                              proxy index has its own scale); with
                                                              ``levels=True``: within tolerance
-``gap``           ``a``, ``b``, ``value``                    as ``score``, for a − b
+``gap``           ``a``, ``b``, ``value`` [, ``uncertainty``] as ``score``, for a − b (tolerance
+                                                             at least 0.5)
 ================  =========================================  ====================================
 
 Every fact of an edition the index does not cover is ``"no data"``. The statuses are ``pass``,
@@ -241,7 +242,9 @@ def _k_gap(f: Mapping[str, Any], views: Mapping[int, pd.DataFrame], *, levels: b
            level_tolerance: float, **_: Any) -> dict:
     v = views[f["edition"]]
     ours = _score_of(v, f["a"]) - _score_of(v, f["b"])
-    return _level(float(f["value"]), ours, max(level_tolerance, 0.5), levels)
+    # a gap of two published figures: at least their rounding, or the fact's own uncertainty
+    tol = max(level_tolerance, 0.5, float(f.get("uncertainty", 0.0)))
+    return _level(float(f["value"]), ours, tol, levels)
 
 
 def _sizes(v: pd.DataFrame, k: int) -> list[int]:
