@@ -25,8 +25,8 @@ kind              keys                                       passes when
 ``score``         ``unit``, ``value`` [, ``uncertainty``]    **not comparable** by default (a
                                                              proxy index has its own scale); with
                                                              ``levels=True``: within tolerance
-``gap``           ``a``, ``b``, ``value`` [, ``uncertainty``] as ``score``, for a − b (tolerance
-                                                             at least 0.5)
+``gap``           ``a``, ``b``, ``value``                    as ``score``, for a − b (optional
+                                                             ``uncertainty``; tolerance >= 0.5)
 ================  =========================================  ====================================
 
 Every fact of an edition the index does not cover is ``"no data"``. The statuses are ``pass``,
