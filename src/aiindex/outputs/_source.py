@@ -73,14 +73,14 @@ def anchor_runs(result: Result) -> tuple[dict[int, Result], str | None]:
         The result has no year.
     """
     from ..errors import ConfigError
-    from ..pipeline import build_framework, load_dataset, run_panel
+    from ..pipeline import run_panel
 
     cfg = result.config
     if result.year is None:
         raise ConfigError("anchors: the data have no year, so no edition can be scored; set "
                           "data.year in the config")
     year, data = int(result.year), result_data(result)
-    if not load_dataset(cfg, build_framework(cfg), data).is_panel:
+    if not result.info.get("panel_years"):  # set by the pipeline for panel data
         return {year: result}, None
     runs = dict(run_panel(cfg, data=data).results)
     own = runs.get(year)
