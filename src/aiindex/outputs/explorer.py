@@ -154,7 +154,7 @@ def explorer_data(result: Result) -> dict[str, Any]:
     cfg = result.config
     X = result.stages["normalized"].reindex(columns=fw.metrics)
     arr = X.to_numpy(dtype=float)
-    data = [[None if np.isnan(v) else float(v) for v in row] for row in arr]
+    data = np.where(np.isnan(arr), None, arr).tolist()  # NaN -> null in the JSON
     choices = stage_choices(cfg, fw, "aggregate")
     method, power, min_share, fallback = {}, {}, {}, []
     for a in fw.aggregates:
